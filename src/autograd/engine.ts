@@ -1,0 +1,118 @@
+// The backward engine: topological order from the root, closures run under noGrad, gradients accumulate
+// into leaves' .grad; the graph is freed as it is consumed unless retainGraph is set.
+import type { Tensor } from '../tensor/tensor.js';
+import { fmtShape, shapesEqual } from '../tensor/shape.js';
+import { isGradEnabled, setGradEnabled } from './grad-mode.js';
+import type { GradNode } from './node.js';
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+}
+
+/** Tensors reachable from root through grad functions, each after all its consumers (reverse post-order). */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: { t: Tensor; i: number }[] = [{ t: root, i: 0 }];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const node = top.t.gradFn;
+    const inputs = node ? node.inputs : [];
+    if (top.i < inputs.length) {
+      const next = inputs[top.i++]!;
+      if (next.requiresGrad && !seen.has(next)) {
+        seen.add(next);
+        stack.push({ t: next, i: 0 });
+      }
+    } else {
+      order.push(top.t);
+      stack.pop();
+    }
+  }
+  return order.reverse();
+}
+
+function checkVersions(node: GradNode, out: Tensor): void {
+  const ins = node.inputs;
+  for (let i = 0; i <= ins.length; i++) {
+    const t = i < ins.length ? ins[i]! : out;
+    if (t.version !== node.versions[i]) {
+      const what = i < ins.length ? `input ${i}` : 'output';
+      throw new Error(
+        `backward: a tensor needed for the gradient of ${node.name} (${what}, shape ${fmtShape(t.shape)}) was modified ` +
+          `in place after it was used (version ${t.version}, expected ${node.versions[i]}); use an out-of-place op`,
+      );
+    }
+  }
+}
+
+export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new Error(
+      'backward: the tensor does not require grad and has no grad function (did you call it under noGrad?)',
+    );
+  }
+  let g0: Tensor;
+  if (gradient === undefined) {
+    if (root.numel !== 1) {
+      throw new Error(
+        `backward: grad can be implicitly created only for scalar outputs; got shape ${fmtShape(root.shape)} — ` +
+          'pass a gradient of the same shape',
+      );
+    }
+    g0 = root.onesLikeConst();
+  } else {
+    if (!shapesEqual(gradient.shape, root.shape)) {
+      throw new Error(
+        `backward: gradient shape ${fmtShape(gradient.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`,
+      );
+    }
+    g0 = gradient.detach();
+  }
+  const retain = opts.retainGraph ?? false;
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(root, g0);
+  const prevMode = isGradEnabled();
+  setGradEnabled(false);
+  try {
+    for (const t of order) {
+      let g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t);
+      g = t.runHooks(g);
+      const node = t.gradFn;
+      if (node === null) {
+        t.accumulateGrad(g);
+        continue;
+      }
+      if (t.retainsGrad) t.accumulateGrad(g);
+      if (node.freed) {
+        throw new Error(
+          `backward: trying to backward through the graph a second time (${node.name}); its saved tensors were ` +
+            'freed after the first backward — pass { retainGraph: true } to the first backward() if you need to',
+        );
+      }
+      checkVersions(node, t);
+      const needs = node.inputs.map((x) => x.requiresGrad);
+      const ins = node.inputs;
+      const gs = node.backwardFn!(g, needs);
+      if (!retain) node.free();
+      for (let i = 0; i < ins.length; i++) {
+        const x = ins[i]!;
+        const gi = gs[i];
+        if (!needs[i] || gi === null || gi === undefined) continue;
+        if (!shapesEqual(gi.shape, x.shape)) {
+          throw new Error(
+            `backward: internal error in ${node.name}: gradient ${fmtShape(gi.shape)} for input ${i} of shape ${fmtShape(x.shape)}`,
+          );
+        }
+        const prev = grads.get(x);
+        grads.set(x, prev === undefined ? gi : prev.add(gi));
+      }
+    }
+  } finally {
+    setGradEnabled(prevMode);
+  }
+}

@@ -1,0 +1,62 @@
+// The package as a user meets it: the README example runs as written, the built package imports itself by
+// name, and the bin answers --help, --version and info.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { VERSION } from '../src/index.js';
+
+const root = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist/cli/index.js')) || !existsSync(join(root, 'dist/index.js'))) {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  }
+}, 180_000);
+
+describe('package', () => {
+  it('VERSION matches package.json', () => {
+    expect(VERSION).toBe(pkg.version);
+  });
+  it('the README example runs as written and learns', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    const dir = mkdtempSync(join(root, 'test', '.readme-'));
+    const file = join(dir, 'example.ts');
+    writeFileSync(file, block);
+    const logs: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => logs.push(a.join(' '));
+    try {
+      await import(file);
+    } finally {
+      console.log = orig;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(logs[0]).toMatch(/^step 0: loss /);
+    const first = Number(/loss (\S+)/.exec(logs[0]!)![1]);
+    const last = Number(/loss (\S+)/.exec(logs[logs.length - 1]!)![1]);
+    expect(last).toBeLessThan(first * 0.5);
+  });
+  it('the built package imports itself by name', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { tensor } from 'weightroom'; console.log(tensor([1, 2]).mul(2).toString())",
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('tensor([2., 4.])');
+  });
+  it('the bin prints --version, --help and info', () => {
+    const bin = join(root, 'dist/cli/index.js');
+    expect(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
+    const help = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(help).toMatch(/Usage: weightroom/);
+    expect(help).toMatch(/info/);
+    expect(execFileSync(process.execPath, [bin, 'info'], { encoding: 'utf8' })).toMatch(/backend:\s+js/);
+  });
+});
