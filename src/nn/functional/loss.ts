@@ -150,7 +150,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
         scalarTensor(0, w.dtype),
       );
       sm = ops.div(ops.sum(smooth), ops.sum(tw));
-    } else sm = ops.mean(smooth); // torch divides by all elements, ignored ones included
+    } else sm = ops.div(ops.sum(smooth), ops.sum(ops.cast(valid, input.dtype))); // torch: by the non-ignored count
   } else sm = reduce('crossEntropy', smooth, reduction);
   return ops.add(ops.mul(nll, 1 - ls), ops.mul(sm, ls / c));
 }
