@@ -104,3 +104,4 @@ export {
 } from './ops/index.js';
 export * as nn from './nn/index.js';
 export { VERSION } from './version.js';
+export * as models from './models/index.js';

@@ -38,8 +38,25 @@ function floatData(op: string, t: Tensor): Float32Array | Float64Array {
   return t.data as Float32Array | Float64Array;
 }
 
+let skipping = 0;
+
+/**
+ * Build modules without running any initialisation (tensors stay zero-filled and no random numbers are drawn):
+ * for when weights are loaded right after, e.g. pretrained files. Like torchvision's init_weights=False, but for
+ * every layer.
+ */
+export function skipInit<T>(fn: () => T): T {
+  skipping++;
+  try {
+    return fn();
+  } finally {
+    skipping--;
+  }
+}
+
 /** Write in place without recording autograd, bumping the version like torch's in-place init. */
 function fill(t: Tensor, f: () => void): Tensor {
+  if (skipping > 0) return t;
   noGrad(f);
   t.bumpVersion();
   return t;
@@ -200,7 +217,7 @@ export function orthogonal_(t: Tensor, gain = 1, opts: GenOpt = {}): Tensor {
     throw new Error(
       `init.orthogonal_: only tensors with 2 or more dims are supported, got ${fmtShape(t.shape)}`,
     );
-  if (t.numel === 0) return t;
+  if (t.numel === 0 || skipping > 0) return t;
   const rows = t.shape[0]!;
   const cols = t.numel / rows;
   const flat = new Float64Array(rows * cols);
