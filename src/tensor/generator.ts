@@ -1,0 +1,579 @@
+// Seeded generator reproducing PyTorch 1.13's CPU random streams bit for bit: at::mt19937, CPUGeneratorImpl
+// (state bytes included) plus the kernels of ATen's DistributionsHelper.h and native/cpu/, FMAs included.
+import type { Storage } from './dtype.js';
+
+type Floats = Float32Array | Float64Array;
+const f = Math.fround;
+const N = 624; // MERSENNE_STATE_N
+const M = 397; // MERSENNE_STATE_M
+const STATE_BYTES = 5056; // sizeof(CPUGeneratorImplState) = torch.get_rng_state().numel()
+
+// Bit views (word order [lo, hi]); hf parses C99 hex floats exactly.
+const F64 = new Float64Array([1]);
+const U64 = new Uint32Array(F64.buffer);
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+if (U64[1] !== 0x3ff00000) throw new Error('weightroom: big-endian platforms are not supported');
+const words = (s: string) => s.trim().split(/\s+/);
+function hf(s: string): number {
+  const m = /^(-?)(?:0x)?([0-9a-f])\.?([0-9a-f]*)p([-+]?\d+)$/i.exec(s)!;
+  return (m[1] ? -1 : 1) * parseInt(m[2]! + m[3]!, 16) * 2 ** (Number(m[4]) - 4 * m[3]!.length);
+}
+
+// ---------------------------------------------------------------------------------------- fused multiply-add
+// ATen's CPU kernels are built with -mfma (AVX2 capability) and GCC's default -ffp-contract=fast, so each
+// `a * b + c` is one vfmadd, rounded once. Checked against torch: with two roundings, uniform_, normal_ and
+// erfinv results differ in 10-40% of values.
+
+/** Exact error of s = fl(a + b) (TwoSum). */
+function sumErr(a: number, b: number, s: number): number {
+  const bb = s - a;
+  return a - (s - bb) + (b - bb);
+}
+/** Round to odd: s = fl(x), x = s + err; if inexact, make the last mantissa bit 1 by stepping toward x. */
+function roundToOdd(s: number, err: number): number {
+  if (err === 0) return s;
+  F64[0] = s;
+  const lo = U64[0]!;
+  if (lo & 1) return s;
+  if (err > 0 === s > 0) U64[0] = lo + 1;
+  else if (lo !== 0) U64[0] = lo - 1;
+  else {
+    U64[0] = 0xffffffff;
+    U64[1] = U64[1]! - 1;
+  }
+  return F64[0];
+}
+/** fmaf of floats: a*b is exact in a double, so only a sum landing on a float midpoint would round twice. */
+function fmaf(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = f(s);
+  if (r === s) return r;
+  const t = 2 * s - r; // a float (the other neighbour) iff s is a midpoint
+  return f(t) !== t ? r : f(roundToOdd(s, sumErr(p, c, s)));
+}
+/** Double fma (Boldo & Melquiond 2008): Dekker's exact product, TwoSum with c, low parts rounded to odd. */
+function fma(a: number, b: number, c: number): number {
+  const ph = a * b;
+  let t = 134217729 * a; // Veltkamp split
+  const ah = t - (t - a);
+  t = 134217729 * b;
+  const bh = t - (t - b);
+  const pl = ah * bh - ph + ah * (b - bh) + (a - ah) * bh + (a - ah) * (b - bh);
+  const th = c + ph;
+  const tl = sumErr(c, ph, th);
+  const v = tl + pl;
+  return th + roundToOdd(v, sumErr(tl, pl, v));
+}
+
+// ------------------------------------------------------------------------------ Generator (CPUGeneratorImpl)
+
+export class Generator {
+  private readonly mt = new Uint32Array(N);
+  private left = 1;
+  private next = 0;
+  private seedValue = 0n;
+  private nextDouble: number | null = null; // next_double_normal_sample_: spare Box-Muller value
+  private nextFloat: number | null = null; // next_float_normal_sample_: no 1.13 CPU kernel uses it
+
+  /** The default seed is c10::detail::default_rng_seed_val, as for a fresh torch.Generator(). */
+  constructor(seed: number | bigint = 67280421310721n) {
+    this.manualSeed(seed);
+  }
+
+  /** set_current_seed: mt19937 init_genrand(seed & 0xffffffff); keeps the 64-bit seed, clears the spares. */
+  manualSeed(seed: number | bigint): this {
+    if (!Number.isInteger(Number(seed))) throw new TypeError(`seed must be an integer: ${seed}`);
+    const s = BigInt(seed);
+    if (s < -(1n << 63n) || s >= 1n << 64n) throw new RangeError(`seed must fit in 64 bits: ${s}`);
+    this.seedValue = BigInt.asUintN(64, s); // negative seeds wrap, as in torch.Generator.manual_seed
+    const mt = this.mt;
+    mt[0] = Number(this.seedValue & 0xffffffffn);
+    for (let j = 1; j < N; j++) mt[j] = Math.imul(1812433253, mt[j - 1]! ^ (mt[j - 1]! >>> 30)) + j;
+    [this.left, this.next, this.nextDouble, this.nextFloat] = [1, 0, null, null];
+    return this;
+  }
+
+  initialSeed(): bigint {
+    return this.seedValue;
+  }
+
+  /** Reseed nondeterministically (torch reads /dev/urandom); returns the new seed. */
+  seed(): bigint {
+    const w = new Uint32Array(2);
+    (
+      globalThis as unknown as { crypto: { getRandomValues(a: Uint32Array): unknown } }
+    ).crypto.getRandomValues(w);
+    return this.manualSeed((BigInt(w[0]!) << 32n) | BigInt(w[1]!)).seedValue;
+  }
+
+  /** mt19937_engine::next_state: regenerate the 624 words. */
+  private twist(): void {
+    const mt = this.mt;
+    for (let k = 0; k < N; k++) {
+      const y = (mt[k]! & 0x80000000) | (mt[(k + 1) % N]! & 0x7fffffff);
+      mt[k] = mt[(k + M) % N]! ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    }
+    [this.left, this.next] = [N, 0];
+  }
+
+  /** CPUGeneratorImpl::random(): the next tempered uint32. */
+  random(): number {
+    if (--this.left === 0) this.twist();
+    let y = this.mt[this.next++]!;
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    return (y ^ (y >>> 18)) >>> 0;
+  }
+
+  /** CPUGeneratorImpl::random64(): (random() << 32) | random(). */
+  random64(): bigint {
+    const hi = BigInt(this.random()) << 32n;
+    return hi | BigInt(this.random());
+  }
+
+  /** uniform_real_distribution<float>(0, 1): (random() & (2^24 - 1)) * 2^-24, an exact float. */
+  uniform24(): number {
+    return (this.random() & 0xffffff) * 5.9604644775390625e-8;
+  }
+
+  /** uniform_real_distribution<double>(0, 1): (random64() & (2^53 - 1)) * 2^-53. */
+  uniform53(): number {
+    const hi = this.random() & 0x1fffff;
+    return (hi * 4294967296 + this.random()) * 1.1102230246251565e-16;
+  }
+
+  /**
+   * normal_distribution<double> before `* std + mean`: the cached spare, else with u1, u2 = uniform53():
+   * r = sqrt(-2 log(1 - u2)), theta = 2 pi u1; caches r sin(theta), returns r cos(theta).
+   */
+  normalSample(): number {
+    const c = this.nextDouble;
+    this.nextDouble = null;
+    if (c !== null) return c;
+    const theta = 6.283185307179586 * this.uniform53();
+    const r = Math.sqrt(-2 * Math.log(1 - this.uniform53()));
+    this.nextDouble = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  }
+
+  /** Bytes identical to torch.get_rng_state(): CPUGeneratorImplState {legacy pod, float spare, its flag}. */
+  getState(): Uint8Array {
+    const dv = new DataView(new ArrayBuffer(STATE_BYTES));
+    dv.setBigUint64(0, this.seedValue, true); // the_initial_seed
+    dv.setInt32(8, this.left, true);
+    dv.setInt32(12, 1, true); // seeded
+    dv.setUint32(16, this.next, true); // uint64 next
+    for (let j = 0; j < N; j++) dv.setUint32(24 + 8 * j, this.mt[j]!, true); // uint64 state[624]
+    dv.setFloat64(5024, this.nextDouble ?? 0, true); // normal_y (normal_x, normal_rho stay 0)
+    dv.setInt32(5040, this.nextDouble === null ? 0 : 1, true); // normal_is_valid
+    dv.setFloat32(5048, this.nextFloat ?? 0, true); // next_float_normal_sample
+    dv.setUint8(5052, this.nextFloat === null ? 0 : 1);
+    return new Uint8Array(dv.buffer);
+  }
+
+  /** Restore getState() (or torch.get_rng_state()) bytes, validated like CPUGeneratorImpl::set_state. */
+  setState(state: Uint8Array): this {
+    if (!(state instanceof Uint8Array) || state.length !== STATE_BYTES)
+      throw new Error(`Generator state must be a Uint8Array of ${STATE_BYTES} bytes, got ${state?.length}`);
+    const dv = new DataView(state.buffer, state.byteOffset, STATE_BYTES);
+    const [left, seeded, next] = [dv.getInt32(8, true), dv.getInt32(12, true), dv.getBigUint64(16, true)];
+    // torch checks seeded, 0 < left <= 624, next <= 624; next + left <= 625 also keeps reads inside the state
+    if (seeded !== 1 || !(left > 0 && left <= N) || next > BigInt(N + 1 - left))
+      throw new Error(`Invalid mt19937 state (seeded=${seeded}, left=${left}, next=${next})`);
+    const [dValid, fValid] = [dv.getInt32(5040, true), dv.getUint8(5052)];
+    if (dValid >>> 1 || fValid >>> 1) throw new Error('Invalid normal-sample cache flags in generator state');
+    for (let j = 0; j < N; j++)
+      if (dv.getUint32(28 + 8 * j, true)) throw new Error(`Invalid mt19937 state: word ${j} exceeds 32 bits`);
+    for (let j = 0; j < N; j++) this.mt[j] = dv.getUint32(24 + 8 * j, true);
+    [this.seedValue, this.left, this.next] = [dv.getBigUint64(0, true), left, Number(next)];
+    this.nextDouble = dValid ? dv.getFloat64(5024, true) : null;
+    this.nextFloat = fValid ? dv.getFloat32(5048, true) : null;
+    return this;
+  }
+}
+
+/** weightroom's default generator: deterministic (default seed) until seeded, unlike torch's. */
+export const defaultGenerator = new Generator();
+
+/** torch.manual_seed: seeds defaultGenerator and returns it. */
+export function manualSeed(seed: number | bigint): Generator {
+  return defaultGenerator.manualSeed(seed);
+}
+
+// ------------------------------------------------------------------- uniform_, randint, randperm, bernoulli_
+
+/** torch.rand / Tensor.uniform_(from, to): transformation::uniform_real, fma(u, to - from, from) in dtype. */
+export function uniformFill(out: Floats, from: number, to: number, gen: Generator): void {
+  const single = out instanceof Float32Array;
+  const [lo, hi] = single ? [f(from), f(to)] : [from, to];
+  const range = single ? f(hi - lo) : hi - lo;
+  if (!(lo <= hi) || !(range <= (single ? 3.4028234663852886e38 : Number.MAX_VALUE)))
+    throw new RangeError(`uniform_ expects a finite [from, to) range, but found from=${from}, to=${to}`);
+  const n = out.length;
+  if (single) for (let i = 0; i < n; i++) out[i] = fmaf(gen.uniform24(), range, lo);
+  else if (lo === 0 && range === 1) for (let i = 0; i < n; i++) out[i] = gen.uniform53();
+  else for (let i = 0; i < n; i++) out[i] = fma(gen.uniform53(), range, lo);
+}
+
+/**
+ * torch.randint(low, high) / Tensor.random_(low, high) (uniform_int_from_to_distribution): low + r % range,
+ * r = random64() if range >= 2^32 and the dtype is int64/float32/float64 (Float32/64Array), else random().
+ */
+export function randintFill(out: Storage, low: number, high: number, gen: Generator): void {
+  const narrow = out instanceof Int32Array || out instanceof Uint8Array;
+  const max = out instanceof Int32Array ? 2 ** 31 : out instanceof Uint8Array ? 256 : Infinity;
+  if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || !(low < high) || low < -max || high > max)
+    throw new RangeError(
+      `randint expects integers from < to in the dtype's range, got from=${low}, to=${high}`,
+    );
+  if (out instanceof Uint8Array && low < 0) throw new RangeError(`randint: from=${low} < 0 for uint8`);
+  const range = high - low;
+  if (range < 2 ** 32 || narrow) for (let i = 0; i < out.length; i++) out[i] = low + (gen.random() % range);
+  else for (let i = 0, r = BigInt(range); i < out.length; i++) out[i] = low + Number(gen.random64() % r);
+}
+
+/** torch.randperm(n) (randperm_cpu): identity, then for i < n-1 swap r[i] and r[i + random() % (n - i)]. */
+export function randperm(n: number, gen: Generator): Float64Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`randperm expects an integer n >= 0, got ${n}`);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) r[i] = i;
+  for (let i = 0; i < n - 1; i++) {
+    const z = i + (gen.random() % (n - i));
+    const t = r[i]!;
+    r[i] = r[z]!;
+    r[z] = t;
+  }
+  return r;
+}
+
+/**
+ * Tensor.bernoulli_(p), scalar p (bernoulli_distribution<double>): 1 where uniform53() < p. That is the
+ * kernel of builds without MKL (such as Debian's); MKL builds draw from MKL's VSL stream instead. CPU dropout is
+ * x * empty_like(x).bernoulli_(1 - p) / (1 - p), so F.dropout's mask is bernoulliFill(mask, 1 - p).
+ */
+export function bernoulliFill(out: Floats | Uint8Array, p: number, gen: Generator): void {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli_ expects p to be in [0, 1], but got p=${p}`);
+  for (let i = 0, n = out.length; i < n; i++) out[i] = gen.uniform53() < p ? 1 : 0;
+}
+
+// ------------------------------------------------------------------------------------ normal (normal_kernel)
+// numel >= 16: fill with uniforms, then Box-Muller 16 at a time (u1 = 1 - d[j], u2 = d[j+8] -> d[j], d[j+8]);
+// a ragged tail redoes the last 16 from fresh uniforms. float32 runs normal_fill_AVX2, whose log256_ps and
+// sincos256_ps (avx_mathfun.h, Cephes polynomials) are emulated lane by lane with the FMAs GCC forms in them;
+// float64 runs normal_fill<double> (libm log, cos, sin). numel < 16: normal_distribution<double>, then cast.
+
+const LOG_P = [
+  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+  2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+].map(f);
+const [LOG_Q1, LOG_Q2, SQRTHF] = [f(-2.1219444e-4), f(0.693359375), f(Math.SQRT1_2)];
+const [FOPI, TWO_PI_F] = [f(1.27323954473516), f(2 * Math.PI)]; // 4/pi; _mm256_set1_ps(2.0f * pi)
+const DP = [-0.78515625, -2.4187564849853515625e-4, -3.774894977445941e-8].map(f); // -pi/4 in three parts
+const SINCOF = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1].map(f);
+const COSCOF = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2].map(f);
+
+/** log256_ps for one lane, x in (0, 1]: x = m 2^e, m in [sqrt(1/2), sqrt(2)); e ln2 + a log1p(m - 1) poly. */
+function log256(x: number): number {
+  F32[0] = x;
+  const bits = U32[0]!;
+  let e = (bits >>> 23) - 0x7e;
+  U32[0] = (bits & 0x807fffff) | 0x3f000000; // mantissa in [0.5, 1)
+  let m = F32[0]!;
+  if (m < SQRTHF) {
+    e -= 1;
+    m = f(f(m - 1) + m); // 2m - 1, exact
+  } else m = f(m - 1);
+  const z = f(m * m);
+  let y = LOG_P[0]!;
+  for (let k = 1; k < 9; k++) y = fmaf(y, m, LOG_P[k]!);
+  y = fmaf(f(y * m), z, f(e * LOG_Q1)); // of the two products feeding this add, GCC fuses the first
+  return fmaf(e, LOG_Q2, f(m + f(y - z * 0.5)));
+}
+
+// Two passes over the blocks [o, o + 16) in d[from, to) (as separate functions V8 keeps doubles unboxed):
+// d[o+k] <- radius = sqrt(-2 log(1 - d[o+k])); then sincos256_ps(2 pi d[o+8+k]) gives both outputs.
+function radii(d: Float32Array, from: number, to: number): void {
+  for (let o = from; o < to; o += 16)
+    for (let j = o; j < o + 8; j++) d[j] = f(Math.sqrt(-2 * log256(1 - d[j]!)));
+}
+function boxMuller(d: Float32Array, from: number, to: number, mean: number, std: number): void {
+  for (let o = from; o < to; o += 16)
+    for (let k = o; k < o + 8; k++) {
+      // octant j of theta, x = theta - j pi/4 (Cody-Waite), Cephes sin/cos polynomials in z = x^2
+      const theta = f(TWO_PI_F * d[k + 8]!);
+      const j = ((f(theta * FOPI) | 0) + 1) & ~1;
+      let x = theta; // j * DP[i] has <= 28 bits, so these fused sums are exact in a double
+      for (let i = 0; i < 3; i++) x = f(j * DP[i]! + x);
+      const z = f(x * x);
+      let c = COSCOF[0]!;
+      let s = SINCOF[0]!;
+      for (let i = 1; i < 3; i++) {
+        c = fmaf(c, z, COSCOF[i]!);
+        s = fmaf(s, z, SINCOF[i]!);
+      }
+      c = f(fmaf(f(c * z), z, -z * 0.5) + 1);
+      s = fmaf(f(s * z), x, x);
+      const swap = (j & 2) !== 0;
+      const sin = (j & 4 ? -1 : 1) * ((swap ? c : s) + 0);
+      const cos = ((j - 2) & 4 ? 1 : -1) * ((swap ? s : c) + 0);
+      d[k + 8] = fmaf(f(d[k]! * sin), std, mean); // _mm256_fmadd_ps(radius * sin, std, mean)
+      d[k] = fmaf(f(d[k]! * cos), std, mean);
+    }
+}
+function uniforms(d: Floats, from: number, to: number, gen: Generator): void {
+  if (d instanceof Float32Array) for (let i = from; i < to; i++) d[i] = gen.uniform24();
+  else for (let i = from; i < to; i++) d[i] = gen.uniform53();
+}
+function boxMuller64(d: Float64Array, from: number, to: number, mean: number, std: number): void {
+  for (let o = from; o < to; o += 16)
+    for (let j = o; j < o + 8; j++) {
+      const radius = Math.sqrt(-2 * Math.log(1 - d[j]!));
+      const theta = 6.283185307179586 * d[j + 8]!;
+      d[j] = fma(radius * Math.cos(theta), std, mean); // radius * cos(theta) * std + mean, contracted
+      d[j + 8] = fma(radius * Math.sin(theta), std, mean);
+    }
+}
+
+/** torch.randn / Tensor.normal_(mean, std) of a contiguous tensor. */
+export function normalFill(out: Floats, mean: number, std: number, gen: Generator): void {
+  if (!(std >= 0)) throw new RangeError(`normal expects std >= 0.0, but found std ${std}`);
+  const n = out.length;
+  if (n < 16) {
+    for (let i = 0; i < n; i++) out[i] = fma(gen.normalSample(), std, mean); // transformation::normal
+    return;
+  }
+  const blocks = (from: number, to: number) => {
+    if (out instanceof Float64Array) return boxMuller64(out, from, to, mean, std);
+    radii(out, from, to);
+    boxMuller(out, from, to, f(mean), f(std));
+  };
+  uniforms(out, 0, n, gen);
+  blocks(0, n - 15);
+  if (n % 16 === 0) return;
+  uniforms(out, n - 16, n, gen);
+  blocks(n - 16, n - 15);
+}
+
+// -------------------------------------------------------------------------- glibc 2.36 expf, logf, erff, erf
+// calc_erfinv<float> calls libm's expf, logf, erff: ports of glibc sysdeps/ieee754/flt-32 e_expf.c, e_logf.c
+// (double evaluation, small tables) and s_erff.c (fdlibm in float), equal to glibc's bit for bit. erf ports
+// fdlibm's s_erf.c, but with Math.exp, whose last bit differs from glibc's exp for ~10% of arguments.
+
+const EXPF_T = words(`3ff0000000000000 3fefd9b0d3158574 3fefb5586cf9890f 3fef9301d0125b51 3fef72b83c7d517b
+  3fef54873168b9aa 3fef387a6e756238 3fef1e9df51fdee1 3fef06fe0a31b715 3feef1a7373aa9cb 3feedea64c123422
+  3feece086061892d 3feebfdad5362a27 3feeb42b569d4f82 3feeab07dd485429 3feea47eb03a5585 3feea09e667f3bcd
+  3fee9f75e8ec5f74 3feea11473eb0187 3feea589994cce13 3feeace5422aa0db 3feeb737b0cdc5e5 3feec49182a3f090
+  3feed503b23e255d 3feee89f995ad3ad 3feeff76f2fb5e47 3fef199bdd85529c 3fef3720dcef9069 3fef5818dcfba487
+  3fef7c97337b9b5f 3fefa4afa2a490da 3fefd0765b6e4540`); // bits of 2^(i/32) - (i << 47)
+const EXPF_HI = Int32Array.from(EXPF_T, (h) => parseInt(h.slice(0, 8), 16));
+const EXPF_LO = Uint32Array.from(EXPF_T, (h) => parseInt(h.slice(8), 16));
+const INVLN2_32 = hf('0x1.71547652b82fep+0') * 32;
+const EXPF_C = ['1.c6af84b912394p-5', '1.ebfce50fac4f3p-3', '1.62e42ff0c52d6p-1'].map(
+  (h, i) => hf(h) / 32 ** (3 - i),
+);
+
+/** expf: k = round(32 x / ln2) (adding 1.5 * 2^52 rounds), 2^(k/32) from the table, a cubic in the rest. */
+function expf(x: number): number {
+  if (!(Math.abs(x) < 88)) return f(Math.exp(x)); // glibc's overflow/underflow paths (erfinv never gets here)
+  const kd = INVLN2_32 * x + 6755399441055744;
+  F64[0] = kd;
+  const ki = U64[0]!;
+  const r = INVLN2_32 * x - (kd - 6755399441055744);
+  U64[0] = EXPF_LO[ki & 31]!;
+  U64[1] = EXPF_HI[ki & 31]! + (ki << 15); // + (ki << 47) on the 64-bit pattern
+  return f(((EXPF_C[0]! * r + EXPF_C[1]!) * (r * r) + (EXPF_C[2]! * r + 1)) * F64[0]);
+}
+
+const LOGF_T = words(`1.661ec79f8f3bep+0 -1.57bf7808caadep-2 1.571ed4aaf883dp+0 -1.2bef0a7c06ddbp-2
+  1.49539f0f010bp+0 -1.01eae7f513a67p-2 1.3c995b0b80385p+0 -1.b31d8a68224e9p-3 1.30d190c8864a5p+0
+  -1.6574f0ac07758p-3 1.25e227b0b8eap+0 -1.1aa2bc79c81p-3 1.1bb4a4a1a343fp+0 -1.a4e76ce8c0e5ep-4
+  1.12358f08ae5bap+0 -1.1973c5a611cccp-4 1.0953f419900a7p+0 -1.252f438e10c1ep-5 1p+0 0p+0 1.e608cfd9a47acp-1
+  1.aa5aa5df25984p-5 1.ca4b31f026aap-1 1.c5e53aa362eb4p-4 1.b2036576afce6p-1 1.526e57720db08p-3
+  1.9c2d163a1aa2dp-1 1.bc2860d22477p-3 1.886e6037841edp-1 1.1058bc8a07ee1p-2 1.767dcf5534862p-1
+  1.4043057b6ee09p-2`).map(hf); // 16 x {1/c, log c}
+const LOGF_A = ['-1.00ea348b88334p-2', '1.5575b0be00b6ap-2', '-1.ffffef20a4123p-2'].map(hf);
+const LN2 = hf('1.62e42fefa39efp-1');
+
+/** logf of a normal positive float: x = 2^k z with z near a table point c; log1p(z/c - 1) + log c + k ln2. */
+function logf(x: number): number {
+  F32[0] = x;
+  const ix = U32[0]!;
+  if (ix === 0x3f800000) return 0;
+  if (!(x >= 1.1754943508222875e-38 && x < Infinity)) return f(Math.log(x)); // (erfinv never gets here)
+  const tmp = (ix - 0x3f330000) | 0;
+  const i = 2 * ((tmp >>> 19) & 15);
+  U32[0] = ix - (tmp & 0xff800000);
+  const r = F32[0]! * LOGF_T[i]! - 1;
+  const y = LOGF_A[0]! * (r * r) + (LOGF_A[1]! * r + LOGF_A[2]!);
+  return f(y * (r * r) + (LOGF_T[i + 1]! + (tmp >> 23) * LN2 + r));
+}
+
+// fdlibm s_erf.c: erx efx | pp0-4 | qq1-5 | pa0-6 | qa1-6 | ra0-7 | sa1-8 | rb0-6 | sb1-7. s_erff.c's
+// constants are exactly these rounded to float; it evaluates by Horner, s_erf.c in a split form.
+const ERF_K = words(`8.45062911510467529297e-01 1.28379167095512586316e-01 1.28379167095512558561e-01
+  -3.25042107247001499370e-01 -2.84817495755985104766e-02 -5.77027029648944159157e-03
+  -2.37630166566501626084e-05 3.97917223959155352819e-01 6.50222499887672944485e-02
+  5.08130628187576562776e-03 1.32494738004321644526e-04 -3.96022827877536812320e-06
+  -2.36211856075265944077e-03 4.14856118683748331666e-01 -3.72207876035701323847e-01
+  3.18346619901161753674e-01 -1.10894694282396677476e-01 3.54783043256182359371e-02
+  -2.16637559486879084300e-03 1.06420880400844228286e-01 5.40397917702171048937e-01
+  7.18286544141962662868e-02 1.26171219808761642112e-01 1.36370839120290507362e-02
+  1.19844998467991074170e-02 -9.86494403484714822705e-03 -6.93858572707181764372e-01
+  -1.05586262253232909814e+01 -6.23753324503260060396e+01 -1.62396669462573470355e+02
+  -1.84605092906711035994e+02 -8.12874355063065934246e+01 -9.81432934416914548592e+00
+  1.96512716674392571292e+01 1.37657754143519042600e+02 4.34565877475229228821e+02
+  6.45387271733267880336e+02 4.29008140027567833386e+02 1.08635005541779435134e+02
+  6.57024977031928170135e+00 -6.04244152148580987438e-02 -9.86494292470009928597e-03
+  -7.99283237680523006574e-01 -1.77579549177547519889e+01 -1.60636384855821916062e+02
+  -6.37566443368389627722e+02 -1.02509513161107724954e+03 -4.83519191608651397019e+02
+  3.03380607434824582924e+01 3.25792512996573918826e+02 1.53672958608443695994e+03
+  3.19985821950859553908e+03 2.55305040643316442583e+03 4.74528541206955367215e+02
+  -2.24409524465858183362e+01`).map(Number);
+const [ERX, EFX] = [ERF_K[0]!, ERF_K[1]!];
+let at = 2; // slice the tables; qq, qa, sa, sb get their leading 1
+const ERF_D = [5, 5, 7, 6, 8, 8, 7, 7].map((n, i) => (i % 2 ? [1] : []).concat(ERF_K.slice(at, (at += n))));
+const [PP, QQ, PA, QA, RA, SA, RB, SB] = ERF_D;
+const [PPF, QQF, PAF, QAF, RAF, SAF, RBF, SBF] = ERF_D.map((c) => c.map(f));
+
+function hornerF(c: number[], x: number): number {
+  let r = c[c.length - 1]!;
+  for (let i = c.length - 2; i >= 0; i--) r = f(c[i]! + f(x * r));
+  return r;
+}
+/** s_erf.c's (c0 + x c1) + x^2 (c2 + x c3) + x^4 (c4 + x c5) + ..., powers formed as it forms them. */
+function splitD(c: number[], x: number, x2: number): number {
+  const p = [1, x2, x2 * x2, x2 * x2 * x2, x2 * x2 * (x2 * x2)];
+  let acc = c[0]! + x * c[1]!;
+  for (let k = 2; k < c.length; k += 2) acc += p[k / 2]! * (k + 1 < c.length ? c[k]! + x * c[k + 1]! : c[k]!);
+  return acc;
+}
+
+/** glibc erff (s_erff.c), every operation rounded to float. */
+function erff(x: number): number {
+  const ax = Math.abs(x);
+  if (!(ax < 6)) return x !== x ? x : Math.sign(x);
+  if (ax < 0.84375) {
+    if (ax < 2 ** -119) return f(0.0625 * f(f(16 * x) + f(f(16 * EFX) * x))); // (avoids underflow)
+    if (ax < 2 ** -28) return f(x + f(f(EFX) * x));
+    const z = f(x * x);
+    return f(x + f(x * f(hornerF(PPF, z) / hornerF(QQF, z))));
+  }
+  if (ax < 1.25) {
+    const q = f(hornerF(PAF, f(ax - 1)) / hornerF(QAF, f(ax - 1)));
+    return x >= 0 ? f(f(ERX) + q) : f(f(-ERX) - q);
+  }
+  const s = f(1 / f(ax * ax));
+  const near = ax < 2.857142925262451; // 0x4036DB6E, about 1/0.35
+  const rs = f(hornerF(near ? RAF : RBF, s) / hornerF(near ? SAF : SBF, s));
+  F32[0] = ax;
+  U32[0] = U32[0]! & 0xfffff000; // z: ax with low bits cleared, so z*z is exact
+  const z = F32[0]!;
+  const e = f(expf(f(f(-z * z) - 0.5625)) * expf(f(f(f(z - ax) * f(z + ax)) + rs)));
+  return x >= 0 ? f(1 - f(e / ax)) : f(f(e / ax) - 1);
+}
+
+/** glibc erf (fdlibm s_erf.c). */
+function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (!(ax < 6)) return x !== x ? x : Math.sign(x);
+  if (ax < 0.84375) {
+    if (ax < 2 ** -1015) return 0.0625 * (16 * x + 16 * EFX * x);
+    if (ax < 2 ** -28) return x + EFX * x;
+    const z = x * x;
+    return x + x * (splitD(PP, z, z * z) / splitD(QQ, z, z * z));
+  }
+  if (ax < 1.25) {
+    const s = ax - 1;
+    const q = splitD(PA, s, s * s) / splitD(QA, s, s * s);
+    return x >= 0 ? ERX + q : -ERX - q;
+  }
+  const s = 1 / (ax * ax);
+  const near = ax < 2.8571434020996094; // high word 0x4006DB6E, about 1/0.35
+  const rs = splitD(near ? RA : RB, s, s * s) / splitD(near ? SA : SB, s, s * s);
+  F64[0] = ax;
+  U64[0] = 0; // z: ax with the low word cleared
+  const z = F64[0];
+  const e = Math.exp(-z * z - 0.5625) * Math.exp((z - ax) * (z + ax) + rs);
+  return x >= 0 ? 1 - e / ax : e / ax - 1;
+}
+
+// -------------------------------------------------------------------- erfinv (calc_erfinv) and trunc_normal_
+// calc_erfinv (ATen/native/Math.h): a rational guess in y^2 for |y| <= 0.7, else in z = sqrt(-log((1-|y|)/2))
+// (polynomials contracted to fmas); then two Newton steps x -= (erf(x) - y) / (2/sqrt(pi) exp(-x^2)).
+
+const EI = [
+  0.886226899, -1.645349621, 0.914624893, -0.140543331, -2.118377725, 1.442710462, -0.329097515, 0.012229801,
+  -1.970840454, -1.624906493, 3.429567803, 1.641345311, 3.5438892, 1.6370678,
+]; // a, b, c, d
+const EIF = EI.map(f);
+const TWO_OVER_SQRT_PI_F = f(2 / f(Math.sqrt(Math.PI)));
+
+/** Horner over k[i..j) (highest degree last) with fused steps; `one` appends `* z + 1`. */
+function poly(fm: typeof fma, k: number[], i: number, j: number, z: number, one: boolean): number {
+  let acc = k[j - 1]!;
+  for (let t = j - 2; t >= i; t--) acc = fm(acc, z, k[t]!);
+  return one ? fm(acc, z, 1) : acc;
+}
+
+function erfinvF(y: number): number {
+  const ya = Math.abs(y);
+  if (!(ya < 1)) return ya === 1 ? y * Infinity : NaN;
+  let x: number;
+  if (ya <= f(0.7)) {
+    const z = f(y * y);
+    x = f(f(y * poly(fmaf, EIF, 0, 4, z, false)) / poly(fmaf, EIF, 4, 8, z, true));
+  } else {
+    const z = f(Math.sqrt(-logf(f(1 - ya) / 2)));
+    const num = poly(fmaf, EIF, 8, 12, z, false);
+    x = f((y < 0 ? -num : num) / poly(fmaf, EIF, 12, 14, z, true));
+  }
+  x = f(x - f(f(erff(x) - y) / f(TWO_OVER_SQRT_PI_F * expf(f(-x * x)))));
+  return f(x - f(f(erff(x) - y) / f(TWO_OVER_SQRT_PI_F * expf(f(-x * x)))));
+}
+function erfinvD(y: number): number {
+  const ya = Math.abs(y);
+  if (!(ya < 1)) return ya === 1 ? y * Infinity : NaN;
+  let x: number;
+  if (ya <= 0.7) x = (y * poly(fma, EI, 0, 4, y * y, false)) / poly(fma, EI, 4, 8, y * y, true);
+  else {
+    const z = Math.sqrt(-Math.log((1 - ya) / 2));
+    x = ((y < 0 ? -1 : 1) * poly(fma, EI, 8, 12, z, false)) / poly(fma, EI, 12, 14, z, true);
+  }
+  x -= (erf(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+  return x - (erf(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+}
+
+/**
+ * torch.erfinv of one element. float32 (default; y is rounded to float) is bitwise; float64 agrees to a few
+ * ulp (it uses Math.exp/Math.log and the erf above where torch calls glibc's).
+ */
+export function erfinv(y: number, dtype: 'float32' | 'float64' = 'float32'): number {
+  return dtype === 'float32' ? erfinvF(f(y)) : erfinvD(y);
+}
+
+/**
+ * torch.nn.init.trunc_normal_(t, mean, std, a, b): l, u = normal CDFs at a, b (Python math.erf, in double);
+ * uniform_(2l - 1, 2u - 1), erfinv_(), mul_(std * sqrt(2)), add_(mean), clamp_(a, b), each in t's dtype.
+ */
+export function truncNormalFill(
+  out: Floats,
+  mean: number,
+  std: number,
+  a: number,
+  b: number,
+  gen: Generator,
+) {
+  const cdf = (v: number) => (1 + erf(v / Math.SQRT2)) / 2;
+  uniformFill(out, 2 * cdf((a - mean) / std) - 1, 2 * cdf((b - mean) / std) - 1, gen);
+  const n = out.length;
+  if (out instanceof Float32Array) {
+    const [scale, m, lo, hi] = [f(std * Math.SQRT2), f(mean), f(a), f(b)];
+    for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(f(f(erfinvF(out[i]!) * scale) + m), lo), hi);
+  } else {
+    for (let i = 0; i < n; i++)
+      out[i] = Math.min(Math.max(erfinvD(out[i]!) * (std * Math.SQRT2) + mean, a), b);
+  }
+}
