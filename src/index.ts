@@ -103,5 +103,7 @@ export {
   type ValuesIndices,
 } from './ops/index.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
 export { VERSION } from './version.js';
 export * as models from './models/index.js';
+export * from './io/index.js';

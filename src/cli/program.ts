@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { getBackend } from '../backend/index.js';
 import { VERSION } from '../version.js';
+import { registerIoCommands } from './commands/io.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
       console.log(`backend:    ${getBackend().name} (reference TypeScript kernels)`);
       console.log(`node:       ${process.version} on ${process.platform}-${process.arch}`);
     });
+  registerIoCommands(program);
   return program;
 }

@@ -1,32 +1,77 @@
 // models: the zoo (torchvision's architectures and names), the registry, and transfer-learning helpers.
-export { list, get, entry, type ArchEntry, type Classifier } from './registry.js';
+export { list, entry, type ArchEntry, type Classifier } from './registry.js';
+export * from './zoo.js';
 export type { ModelOptions } from './common.js';
 export { SimpleCNN, simpleCnn, type SimpleCnnOptions } from './simple-cnn.js';
+export { ResNet, BasicBlock, Bottleneck, type ResNetOptions } from './resnet.js';
+export { VGG, type VGGOptions } from './vgg.js';
+export { AlexNet, SqueezeNet, Fire } from './classic.js';
 export {
-  ResNet,
-  BasicBlock,
-  Bottleneck,
-  resnet18,
-  resnet34,
-  resnet50,
-  resnet101,
-  resnet152,
-  resnext50_32x4d,
-  resnext101_32x8d,
-  wideResnet50_2,
-  wideResnet101_2,
-  type ResNetOptions,
-} from './resnet.js';
+  listWeights,
+  weightsInfo,
+  torchHome,
+  checkpointsDir,
+  cachedWeightsFile,
+  resolveWeightsFile,
+  buildWithWeights,
+  pretrained,
+  imagenetClasses,
+  type WeightsInfo,
+  type ResolveOptions,
+} from './pretrained.js';
 export {
-  VGG,
-  vgg11,
-  vgg11_bn,
-  vgg13,
-  vgg13_bn,
-  vgg16,
-  vgg16_bn,
-  vgg19,
-  vgg19_bn,
-  type VGGOptions,
-} from './vgg.js';
-export { AlexNet, SqueezeNet, Fire, alexnet, squeezenet1_0, squeezenet1_1 } from './classic.js';
+  replaceHead,
+  freeze,
+  unfreeze,
+  discriminativeGroups,
+  parameterSummary,
+  headPath,
+  type FreezeOptions,
+  type ParamGroup,
+} from './transfer.js';
+export {
+  MobileNetV2,
+  MobileNetV3,
+  InvertedResidual,
+  InvertedResidualV3,
+  Conv2dNormActivation,
+  SqueezeExcitation,
+  mobilenetV2,
+  mobilenetV3Small,
+  mobilenetV3Large,
+  type MobileNetV2Options,
+  type MobileNetV3Options,
+} from './mobilenet.js';
+export {
+  EfficientNet,
+  MBConv,
+  StochasticDepth,
+  efficientnetB0,
+  efficientnetB1,
+  efficientnetB2,
+  efficientnetB3,
+  efficientnetB4,
+  efficientnetB5,
+  efficientnetB6,
+  efficientnetB7,
+  type EfficientNetOptions,
+} from './efficientnet.js';
+export {
+  GoogLeNet,
+  Inception,
+  BasicConv2d,
+  googlenet,
+  type GoogLeNetOptions,
+  type GoogLeNetOutputs,
+} from './googlenet.js';
+export {
+  Inception3,
+  InceptionA,
+  InceptionB,
+  InceptionC,
+  InceptionD,
+  InceptionE,
+  inceptionV3,
+  type Inception3Options,
+  type InceptionOutputs,
+} from './inception.js';

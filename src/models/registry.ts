@@ -94,8 +94,3 @@ export function entry(name: string): ArchEntry {
     throw new Error(`models: unknown architecture '${name}'; available: ${Object.keys(reg).join(', ')}`);
   return e;
 }
-
-/** Build an architecture by name with its constructor options. */
-export function get(name: string, opts: Record<string, unknown> = {}): Classifier {
-  return entry(name).build(opts);
-}

@@ -24,6 +24,8 @@ function checkName(kind: string, name: string): void {
 export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Training mode (dropout active, batch norm uses batch statistics). */
   training = true;
+  /** Stay in eval mode even when train() is called (e.g. BatchNorm of a frozen backbone). */
+  keepEval = false;
   /** The module's state_dict version (torch's `_version`; BatchNorm is 2), written into .pth metadata. */
   readonly version: number = 1;
   private readonly params = new Map<string, Tensor | null>();
@@ -117,6 +119,10 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       }
     }
   }
+  /** Registered children in order, duplicates included (what Sequential runs). */
+  protected childList(): Module<never[], unknown>[] {
+    return [...this.mods.values()].filter((m): m is Module<never[], unknown> => m !== null);
+  }
   *children(): Generator<Module<never[], unknown>> {
     for (const [, m] of this.namedChildren()) yield m;
   }
@@ -149,7 +155,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   // ---- modes ----
   train(mode = true): this {
-    for (const m of this.modules()) m.training = mode;
+    for (const m of this.modules()) m.training = mode && !m.keepEval;
     return this;
   }
   eval(): this {

@@ -313,6 +313,27 @@ export class Tensor {
   square(): Tensor {
     return ops.square(this);
   }
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+  round(): Tensor {
+    return ops.round(this);
+  }
   sigmoid(): Tensor {
     return ops.sigmoid(this);
   }

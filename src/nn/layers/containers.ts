@@ -7,7 +7,6 @@ type AnyModule = Module<never, unknown>;
 
 /** Runs its children in order; keys are '0', '1', … like torch (or the names given in a record). */
 export class Sequential extends Module {
-  private readonly layers: Layer[] = [];
   constructor(...layers: Layer[] | [Record<string, Layer>]) {
     super();
     const first = layers[0];
@@ -17,10 +16,14 @@ export class Sequential extends Module {
       for (const m of layers as Layer[]) this.append(m);
     }
   }
+  /** The layers in order (the registered children: replacing one via setSubmodule/set is seen here too). */
+  get layers(): Layer[] {
+    return this.childList() as unknown as Layer[];
+  }
   append(m: Layer, name?: string): this {
-    if (!(m instanceof Module)) throw new Error(`Sequential: child ${this.layers.length} is not a Module`);
-    this.registerModule(name ?? String(this.layers.length), m);
-    this.layers.push(m);
+    const n = this.layers.length;
+    if (!(m instanceof Module)) throw new Error(`Sequential: child ${n} is not a Module`);
+    this.registerModule(name ?? String(n), m);
     return this;
   }
   get length(): number {
@@ -37,13 +40,12 @@ export class Sequential extends Module {
     this.at(j);
     const key = [...this.namedChildren()].find(([, c]) => c === this.layers[j])?.[0] ?? String(j);
     this.setSubmodule(key, m);
-    this.layers[j] = m;
   }
   [Symbol.iterator](): Iterator<Layer> {
     return this.layers[Symbol.iterator]();
   }
   forward(x: Tensor): Tensor {
-    for (const m of this.layers) x = m.forward(x);
+    for (const m of this.childList() as unknown as Layer[]) x = m.forward(x);
     return x;
   }
 }
