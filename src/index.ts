@@ -107,3 +107,7 @@ export * as optim from './optim/index.js';
 export { VERSION } from './version.js';
 export * as models from './models/index.js';
 export * from './io/index.js';
+export * as data from './data/index.js';
+export * as datasets from './data/datasets/index.js';
+export * as transforms from './data/transforms/index.js';
+export { DataLoader, Image } from './data/index.js';

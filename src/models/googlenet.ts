@@ -113,11 +113,17 @@ export interface GoogLeNetOptions extends ModelOptions {
   dropoutAux?: number;
 }
 
-/** torchvision's GoogLeNetOutputs: the aux logits are null in eval mode or without auxiliary heads. */
+/**
+ * Logits of the main head and of the aux heads, named by head (null in eval mode or without aux heads).
+ * torchvision's GoogLeNetOutputs tuple is (logits, aux1's output, aux2's output): its field names aux_logits2 and
+ * aux_logits1 are swapped relative to the heads (forward unpacks _forward's (x, aux2, aux1) as (x, aux1, aux2)).
+ */
 export interface GoogLeNetOutputs {
   logits: Tensor;
-  auxLogits2: Tensor | null;
-  auxLogits1: Tensor | null;
+  /** Output of `aux1`, the head after inception4a (torchvision's `aux_logits2` field). */
+  aux1: Tensor | null;
+  /** Output of `aux2`, the head after inception4d (torchvision's `aux_logits1` field). */
+  aux2: Tensor | null;
 }
 
 /**
@@ -191,7 +197,7 @@ export class GoogLeNet extends Module {
     }
   }
 
-  /** Main logits plus, in training mode with auxLogits, both auxiliary logits (torchvision's GoogLeNetOutputs). */
+  /** Main logits plus, in training mode with auxLogits, the logits of both auxiliary heads. */
   forwardWithAux(x: Tensor): GoogLeNetOutputs {
     if (this.transformInput) x = transformImageNetInput(x);
     x = this.maxpool1.forward(this.conv1.forward(x));
@@ -204,7 +210,7 @@ export class GoogLeNet extends Module {
     x = this.maxpool4.forward(this.inception4e.forward(x));
     x = this.inception5b.forward(this.inception5a.forward(x));
     x = this.dropout.forward(ops.flatten(this.avgpool.forward(x), 1));
-    return { logits: this.fc.forward(x), auxLogits2: aux2, auxLogits1: aux1 };
+    return { logits: this.fc.forward(x), aux1, aux2 };
   }
 
   forward(x: Tensor): Tensor {

@@ -36,26 +36,10 @@ export {
   InvertedResidualV3,
   Conv2dNormActivation,
   SqueezeExcitation,
-  mobilenetV2,
-  mobilenetV3Small,
-  mobilenetV3Large,
   type MobileNetV2Options,
   type MobileNetV3Options,
 } from './mobilenet.js';
-export {
-  EfficientNet,
-  MBConv,
-  StochasticDepth,
-  efficientnetB0,
-  efficientnetB1,
-  efficientnetB2,
-  efficientnetB3,
-  efficientnetB4,
-  efficientnetB5,
-  efficientnetB6,
-  efficientnetB7,
-  type EfficientNetOptions,
-} from './efficientnet.js';
+export { EfficientNet, MBConv, StochasticDepth, type EfficientNetOptions } from './efficientnet.js';
 export {
   GoogLeNet,
   Inception,
@@ -71,7 +55,6 @@ export {
   InceptionC,
   InceptionD,
   InceptionE,
-  inceptionV3,
   type Inception3Options,
   type InceptionOutputs,
 } from './inception.js';

@@ -114,9 +114,20 @@ export async function resolveWeightsFile(info: WeightsInfo, opts: ResolveOptions
   return dest;
 }
 
-function loadInto(model: Classifier, file: string): Classifier {
+const AUX_HEADS: Record<string, string[]> = { googlenet: ['aux1', 'aux2'], inception_v3: ['AuxLogits'] };
+
+function loadInto(model: Classifier, file: string, arch: string): Classifier {
   const sd = loadBytes<Record<string, Tensor>>(new Uint8Array(readFileSync(file)), { dtype: 'float32' });
   model.loadStateDict(sd);
+  // like torchvision: the published files hold the auxiliary heads, the returned model drops them
+  const aux = AUX_HEADS[arch];
+  if (aux) {
+    for (const name of aux) {
+      model.registerModule(name, null);
+      Object.assign(model, { [name]: null });
+    }
+    Object.assign(model, { auxLogits: false });
+  }
   return model;
 }
 
@@ -138,7 +149,7 @@ export function buildWithWeights(
         `to fetch it from ${info.url}, or put the file there yourself`,
     );
   }
-  return loadInto(buildForWeights(arch, info, opts), file);
+  return loadInto(buildForWeights(arch, info, opts), file, info.arch);
 }
 
 function buildForWeights(arch: string, info: WeightsInfo, opts: Record<string, unknown>): Classifier {
@@ -171,7 +182,7 @@ export async function pretrained(
 ): Promise<Classifier> {
   const info = weightsInfo(arch, opts.weights ?? 'DEFAULT');
   const file = await resolveWeightsFile(info, opts);
-  return loadInto(buildForWeights(arch, info, opts), file);
+  return loadInto(buildForWeights(arch, info, opts), file, info.arch);
 }
 
 let classes: string[] | null = null;

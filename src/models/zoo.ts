@@ -5,6 +5,10 @@ import { buildWithWeights, type ResolveOptions } from './pretrained.js';
 import { entry, type Classifier } from './registry.js';
 import * as r from './resnet.js';
 import * as v from './vgg.js';
+import * as mb from './mobilenet.js';
+import * as ef from './efficientnet.js';
+import { googlenet as googlenet0 } from './googlenet.js';
+import { inceptionV3 as inceptionV30 } from './inception.js';
 
 type Opts<F> = F extends (o: infer O) => unknown ? O : never;
 
@@ -44,3 +48,16 @@ export const vgg19_bn = withWeights('vgg19_bn', v.vgg19_bn);
 export const alexnet = withWeights('alexnet', alexnet0);
 export const squeezenet1_0 = withWeights('squeezenet1_0', sq10);
 export const squeezenet1_1 = withWeights('squeezenet1_1', sq11);
+export const mobilenetV2 = withWeights('mobilenet_v2', mb.mobilenetV2);
+export const mobilenetV3Small = withWeights('mobilenet_v3_small', mb.mobilenetV3Small);
+export const mobilenetV3Large = withWeights('mobilenet_v3_large', mb.mobilenetV3Large);
+export const efficientnetB0 = withWeights('efficientnet_b0', ef.efficientnetB0);
+export const efficientnetB1 = withWeights('efficientnet_b1', ef.efficientnetB1);
+export const efficientnetB2 = withWeights('efficientnet_b2', ef.efficientnetB2);
+export const efficientnetB3 = withWeights('efficientnet_b3', ef.efficientnetB3);
+export const efficientnetB4 = withWeights('efficientnet_b4', ef.efficientnetB4);
+export const efficientnetB5 = withWeights('efficientnet_b5', ef.efficientnetB5);
+export const efficientnetB6 = withWeights('efficientnet_b6', ef.efficientnetB6);
+export const efficientnetB7 = withWeights('efficientnet_b7', ef.efficientnetB7);
+export const googlenet = withWeights('googlenet', googlenet0);
+export const inceptionV3 = withWeights('inception_v3', inceptionV30);

@@ -251,8 +251,9 @@ export function randperm(n: number, gen: Generator): Float64Array {
 
 /**
  * Tensor.bernoulli_(p), scalar p (bernoulli_distribution<double>): 1 where uniform53() < p. That is the
- * kernel of builds without MKL (such as Debian's); MKL builds draw from MKL's VSL stream instead. CPU
- * dropout is x * empty_like(x).bernoulli_(1 - p) / (1 - p), so F.dropout's mask is bernoulliFill(m, 1 - p).
+ * kernel of builds without MKL (Debian's) and of AMD CPUs; MKL builds on Intel CPUs draw from an MKL MCG31
+ * stream seeded by one random() instead. CPU dropout is x * empty_like(x).bernoulli_(1 - p) / (1 - p), so
+ * F.dropout's mask is bernoulliFill(m, 1 - p).
  */
 export function bernoulliFill(out: Floats | Uint8Array, p: number, gen: Generator): void {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli_ expects p to be in [0, 1], but got p=${p}`);
@@ -438,13 +439,18 @@ const ERF_D = [5, 5, 7, 6, 8, 8, 7, 7].map((n, i) => (i % 2 ? [1] : []).concat(E
 const [PP, QQ, PA, QA, RA, SA, RB, SB] = ERF_D;
 const [PPF, QQF, PAF, QAF, RAF, SAF, RBF, SBF] = ERF_D.map((c) => c.map(f));
 
-/** Horner over k[i..j) (constant term first): acc = fm(acc, x, k[t]); `one` appends `* x + 1`. */
+/** Horner over k[i..j) (constant first) with fused steps fm(acc, x, k[t]); `one` appends `* x + 1`. */
 function poly(fm: typeof fma, k: number[], x: number, i = 0, j = k.length, one = false): number {
   let acc = k[j - 1]!;
   for (let t = j - 2; t >= i; t--) acc = fm(acc, x, k[t]!);
   return one ? fm(acc, x, 1) : acc;
 }
-const madF = (a: number, b: number, c: number) => f(f(a * b) + c); // s_erff.c: float ops, no fma
+/** s_erff.c's Horner: every operation rounded to float, no fma. */
+function hornerF(c: number[], x: number): number {
+  let r = c[c.length - 1]!;
+  for (let i = c.length - 2; i >= 0; i--) r = f(f(r * x) + c[i]!);
+  return r;
+}
 /** s_erf.c's (c0 + x c1) + x^2 (c2 + x c3) + x^4 (c4 + x c5) + ..., powers formed as it forms them. */
 function splitD(c: number[], x: number, x2: number): number {
   const p = [1, x2, x2 * x2, x2 * x2 * x2, x2 * x2 * (x2 * x2)];
@@ -461,15 +467,15 @@ function erff(x: number): number {
     if (ax < 2 ** -119) return f(0.0625 * f(f(16 * x) + f(f(16 * EFX) * x))); // (avoids underflow)
     if (ax < 2 ** -28) return f(x + f(f(EFX) * x));
     const z = f(x * x);
-    return f(x + f(x * f(poly(madF, PPF, z) / poly(madF, QQF, z))));
+    return f(x + f(x * f(hornerF(PPF, z) / hornerF(QQF, z))));
   }
   if (ax < 1.25) {
-    const q = f(poly(madF, PAF, f(ax - 1)) / poly(madF, QAF, f(ax - 1)));
+    const q = f(hornerF(PAF, f(ax - 1)) / hornerF(QAF, f(ax - 1)));
     return x >= 0 ? f(f(ERX) + q) : f(f(-ERX) - q);
   }
   const s = f(1 / f(ax * ax));
   const near = ax < 2.857142925262451; // 0x4036DB6E, about 1/0.35
-  const rs = f(poly(madF, near ? RAF : RBF, s) / poly(madF, near ? SAF : SBF, s));
+  const rs = f(hornerF(near ? RAF : RBF, s) / hornerF(near ? SAF : SBF, s));
   F32[0] = ax;
   U32[0] = U32[0]! & 0xfffff000; // z: ax with low bits cleared, so z*z is exact
   const z = F32[0]!;
@@ -560,7 +566,7 @@ export function truncNormalFill(
   a: number,
   b: number,
   gen: Generator,
-) {
+): void {
   const cdf = (v: number) => (1 + erf(v / Math.SQRT2)) / 2;
   uniformFill(out, 2 * cdf((a - mean) / std) - 1, 2 * cdf((b - mean) / std) - 1, gen);
   const n = out.length;

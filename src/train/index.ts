@@ -25,3 +25,11 @@ export {
   type ClassificationReport,
   type ClassMetrics,
 } from './metrics.js';
+export {
+  histogram,
+  type ReportData,
+  type Histogram,
+  type LayerHistograms,
+  type InitRun,
+} from './report-data.js';
+export { renderReport, writeReport } from './report.js';

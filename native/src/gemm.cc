@@ -1,0 +1,122 @@
+// SGEMM in the BLIS/GotoBLAS shape. Five loops around the micro-kernel:
+//   jc over NC columns of B   (a KC x NC panel of packed B lives in L3)
+//   pc over KC of the depth   (pack B's panel once, reuse it for every row block)
+//   ic over MC rows of A      (a packed MC x KC block of A lives in L2)
+//   jr over NR columns        (one KC x NR micro-panel of B stays in L1 ...)
+//   ir over MR rows           (... while the MR x KC micro-panels of A stream past it)
+// Packing copies A and B into the exact order the micro-kernel reads (contiguous, aligned, zero-padded to
+// the tile), which is also where transposes are absorbed.
+#include "gemm.h"
+
+#include <string.h>
+
+#include "kernels.h"
+#include "parallel.h"
+#include "workspace.h"
+
+namespace wr {
+
+static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
+
+void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (long i = 0; i < m; i++) memset(C + i * ldc, 0, n * sizeof(float));
+    return;
+  }
+  const IsaKernels& K = isa();
+  const long MR = K.mr, NR = K.nr, KC = K.kc, MC = K.mc, NC = K.nc;
+  float* Bp = workspace(WS_PACK_B, (KC + 4) * round_up(n < NC ? n : NC, NR));
+  float* Ap = workspace(WS_PACK_A, round_up(m < MC ? m : MC, MR) * (KC + 4));
+  alignas(64) float tmp[16 * 64];  // an edge tile (MR*NR <= 1024 for every ISA)
+  // Split the depth into equal blocks of at most KC (k = 288 as one block, 576 as 2 x 288, not 256 + 256 + 64:
+  // a thin last block would pay a full load/store of C for little work).
+  const long kblocks = (k + KC - 1) / KC;
+  const long kstep = round_up((k + kblocks - 1) / kblocks, 4);
+  for (long jc = 0; jc < n; jc += NC) {
+    const long nc = n - jc < NC ? n - jc : NC;
+    for (long pc = 0; pc < k; pc += kstep) {
+      const long kc = k - pc < kstep ? k - pc : kstep;
+      // later depth blocks add onto the partial sums of the earlier ones
+      const int acc = accumulate || pc > 0;
+      K.pack_b(nc, kc, B.p + pc * B.rs + jc * B.cs, B.rs, B.cs, Bp);
+      for (long ic = 0; ic < m; ic += MC) {
+        const long mc = m - ic < MC ? m - ic : MC;
+        K.pack_a(mc, kc, A.p + ic * A.rs + pc * A.cs, A.rs, A.cs, Ap);
+        for (long jr = 0; jr < nc; jr += NR) {
+          const long nr = nc - jr < NR ? nc - jr : NR;
+          const float* bp = Bp + jr * kc;
+          for (long ir = 0; ir < mc; ir += MR) {
+            const long mr = mc - ir < MR ? mc - ir : MR;
+            const float* ap = Ap + ir * kc;
+            float* c = C + (ic + ir) * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              K.ukernel(kc, ap, bp, c, ldc, acc);
+            } else {
+              // Edge tile: the same kernel into a scratch tile, then the same C + tile addition.
+              K.ukernel(kc, ap, bp, tmp, NR, 0);
+              for (long i = 0; i < mr; i++) {
+                float* ci = c + i * ldc;
+                const float* ti = tmp + i * NR;
+                if (acc)
+                  for (long j = 0; j < nr; j++) ci[j] = ci[j] + ti[j];
+                else
+                  for (long j = 0; j < nr; j++) ci[j] = ti[j];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
+  // ~64 FMAs per ns per core on AVX-512: count work in nanoseconds
+  const int T = threads_for((double)m * (double)n * (double)k / 64.0);
+  if (T <= 1) {
+    sgemm_serial(m, n, k, A, B, C, ldc, accumulate);
+    return;
+  }
+  const IsaKernels& K = isa();
+  const long nb = (n + K.nr - 1) / K.nr, mb = (m + K.mr - 1) / K.mr;
+  if (nb >= mb || nb >= 4L * T) {
+    // split columns: each thread packs its own B panels and all of A
+    parallel(T, [&](int t, int TT) {
+      long j0, j1;
+      chunk_range(n, t, TT, K.nr, &j0, &j1);
+      if (j1 > j0) sgemm_serial(m, j1 - j0, k, A, Mat{B.p + j0 * B.cs, B.rs, B.cs}, C + j0, ldc, accumulate);
+    });
+  } else {
+    parallel(T, [&](int t, int TT) {
+      long i0, i1;
+      chunk_range(m, t, TT, K.mr, &i0, &i1);
+      if (i1 > i0)
+        sgemm_serial(i1 - i0, n, k, Mat{A.p + i0 * A.rs, A.rs, A.cs}, B, C + i0 * ldc, ldc, accumulate);
+    });
+  }
+}
+
+void sgemm_batched(long batch, long m, long n, long k, const float* a, long sa, bool transA, const float* b,
+                   long sb, bool transB, float* c, bool accumulate) {
+  const long ars = transA ? 1 : k, acs = transA ? m : 1;
+  const long brs = transB ? 1 : n, bcs = transB ? k : 1;
+  const double work = (double)m * (double)n * (double)k / 64.0;
+  const int T = threads_for(work * (double)batch);
+  if (batch >= T && T > 1 && threads_for(work) < T) {
+    // many small products: whole matrices per thread
+    parallel(T, [&](int t, int TT) {
+      long b0, b1;
+      chunk_range(batch, t, TT, 1, &b0, &b1);
+      for (long i = b0; i < b1; i++)
+        sgemm_serial(m, n, k, Mat{a + i * sa, ars, acs}, Mat{b + i * sb, brs, bcs}, c + i * m * n, n,
+                     accumulate);
+    });
+    return;
+  }
+  for (long i = 0; i < batch; i++)
+    sgemm(m, n, k, Mat{a + i * sa, ars, acs}, Mat{b + i * sb, brs, bcs}, c + i * m * n, n, accumulate);
+}
+
+}  // namespace wr

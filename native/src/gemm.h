@@ -1,0 +1,25 @@
+// SGEMM driver (BLIS/GotoBLAS structure) over the per-ISA micro-kernel and packing routines.
+#pragma once
+
+namespace wr {
+
+// A strided matrix view: element (i, j) at p[i*rs + j*cs]. Transposes are just swapped strides.
+struct Mat {
+  const float* p;
+  long rs, cs;
+};
+
+// C (m x n, row stride ldc) = (accumulate ? C : 0) + A (m x k) @ B (k x n), on the calling thread only.
+void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate);
+
+// The same split over pool threads (by column panels of B, or row panels of A when C is tall and narrow).
+// Each element of C is computed by one thread in one fixed order, so the bits do not depend on the thread
+// count at all.
+void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate);
+
+// The Backend.matmul contract: `batch` products of row-major matrices, op(A[b]) m x k (A[b] at a + b*sa,
+// stored k x m when transA) and op(B[b]) k x n, into contiguous out[b] (m x n).
+void sgemm_batched(long batch, long m, long n, long k, const float* a, long sa, bool transA, const float* b,
+                   long sb, bool transB, float* c, bool accumulate);
+
+}  // namespace wr

@@ -1,0 +1,69 @@
+// The per-ISA kernel table. Each instruction set (AVX-512, AVX2+FMA, portable C) is compiled in its own
+// translation unit with its own flags and fills one IsaKernels; the drivers (gemm.cc, conv.cc, ...) are
+// compiled for baseline x86-64 and only call through the table picked at run time (cpu.cc).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace wr {
+
+// Op codes shared with src/backend/native/binding.ts (keep both lists in the same order).
+enum UnaryCode {
+  U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SIGMOID, U_TANH, U_RELU, U_LEAKY_RELU, U_GELU,
+  U_GELU_TANH, U_SILU, U_HARDSWISH, U_HARDSIGMOID, U_RELU6, U_SQUARE, U_RECIPROCAL, U_SIGN, U_SIN,
+  U_COS, U_LOG1P, U_EXPM1, U_FLOOR, U_CEIL, U_ROUND, U_SOFTPLUS, U_COUNT
+};
+enum BinaryCode {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE,
+  B_AND, B_OR, B_COUNT
+};
+static inline bool binary_is_compare(int op) { return op >= B_EQ; }
+
+struct IsaKernels {
+  const char* name;
+  // GEMM register tile and cache blocking (KC: depth of a packed panel; MC rows of A kept in L2;
+  // NC columns of B kept in L3). MC is a multiple of MR and NC of NR.
+  int mr, nr, kc, mc, nc;
+  // C[mr x nr] (row stride ldc) = (accumulate ? C : 0) + sum_p Ap[p][0..mr) (x) Bp[p][0..nr), where the
+  // packed panels hold MR (resp. NR) values per p. Always a full tile; the driver handles the edges.
+  void (*ukernel)(long kc, const float* ap, const float* bp, float* c, long ldc, int accumulate);
+  // Pack rows [0, rows) x depth [0, kc) of A (element (i, p) at a[i*rs + p*cs]) into MR-row micro-panels:
+  // dst[(i/MR)*MR*kc + p*MR + i%MR], zero-filling rows past `rows` up to a multiple of MR.
+  void (*pack_a)(long rows, long kc, const float* a, long rs, long cs, float* dst);
+  // Same for B (element (p, j) at b[p*rs + j*cs]) into NR-column micro-panels: dst[(j/NR)*NR*kc + p*NR + j%NR].
+  void (*pack_b)(long cols, long kc, const float* b, long rs, long cs, float* dst);
+
+  // Elementwise on float32; `alpha` is leakyRelu's slope.
+  void (*unary)(int op, const float* x, float* y, long n, float alpha);
+  void (*unary_grad)(int op, const float* x, const float* y, const float* g, float* out, long n, float alpha);
+  // out[i] = a[i*sa] op b[i*sb] with sa, sb in {0, 1} (0 broadcasts one value).
+  void (*binary)(int op, const float* a, long sa, const float* b, long sb, float* out, long n);
+  void (*compare)(int op, const float* a, long sa, const float* b, long sb, uint8_t* out, long n);
+  // Reductions with double accumulators (fixed lane order, so deterministic).
+  double (*sum)(const float* x, long n);
+  // acc[i] += x[i] (double accumulators of a column reduction).
+  void (*acc_add)(double* acc, const float* x, long n);
+  // y[i] += a * x[i]
+  void (*axpy)(long n, float a, const float* x, float* y);
+  // max / min of a contiguous row, NaN-propagating (returns NaN if any element is NaN).
+  float (*max)(const float* x, long n);
+  float (*min)(const float* x, long n);
+  // y[i] = exp(x[i] - m), returns the sum in double (softmax numerator and denominator in one pass).
+  double (*exp_sum)(const float* x, float m, float* y, long n);
+  // Peak probe for the benchmarks: `iters` rounds of independent register-only FMA chains; returns a
+  // checksum, and *flops the floating-point operations done.
+  float (*fma_probe)(long iters, double* flops);
+};
+
+extern const IsaKernels kAvx512;
+extern const IsaKernels kAvx2;
+extern const IsaKernels kPortable;
+
+// The table in use: the best the CPU runs, or a lower one forced by WEIGHTROOM_ISA.
+const IsaKernels& isa();
+// Names of every ISA this CPU can run, best first (for tests and `weightroom info`).
+int isa_available(const char** names, int cap);
+// Select by name at run time (used only at init and in tests); false if the CPU cannot run it.
+bool isa_select(const char* name);
+
+}  // namespace wr

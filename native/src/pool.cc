@@ -1,0 +1,192 @@
+// Pooling: max (with PyTorch's flat h*w argmax indices, stored as doubles like every int64 here), average
+// (count_include_pad, divisor_override) and adaptive average, forward and backward. Planes (n*c) are
+// independent, so each thread takes whole planes; a backward pass scatters only within its own plane.
+#include <math.h>
+#include <string.h>
+
+#include "ops.h"
+#include "parallel.h"
+#include "workspace.h"
+
+namespace wr {
+namespace {
+
+template <class F>
+void over_planes(long planes, long per_plane, F&& f) {
+  const int T = threads_for((double)planes * (double)per_plane);
+  parallel(planes >= T ? T : 1, [&](int t, int TT) {
+    long p0, p1;
+    chunk_range(planes, t, TT, 1, &p0, &p1);
+    for (long p = p0; p < p1; p++) f(p);
+  });
+}
+
+// The average-pool window of (oy, ox) clipped to the padded input, then to the input, and its divisor.
+struct Window {
+  long y0, x0, y1, x1;
+  double div;
+};
+inline Window avg_window(const PoolGeom& g, long oy, long ox, bool cip, long divisor) {
+  long y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
+  long y1 = y0 + g.kh < g.h + g.ph ? y0 + g.kh : g.h + g.ph;
+  long x1 = x0 + g.kw < g.w + g.pw ? x0 + g.kw : g.w + g.pw;
+  const long pool_size = (y1 - y0) * (x1 - x0);
+  y0 = y0 > 0 ? y0 : 0;
+  x0 = x0 > 0 ? x0 : 0;
+  y1 = y1 < g.h ? y1 : g.h;
+  x1 = x1 < g.w ? x1 : g.w;
+  const double div = divisor > 0 ? (double)divisor : cip ? (double)pool_size : (double)((y1 - y0) * (x1 - x0));
+  return {y0, x0, y1, x1, div};
+}
+
+// torch's adaptive windows: [floor(o*in/out), ceil((o+1)*in/out))
+inline long a_start(long o, long in, long out) { return (o * in) / out; }
+inline long a_end(long o, long in, long out) { return ((o + 1) * in + out - 1) / out; }
+
+}  // namespace
+
+// Every window inside the input (no padding, no dilation, floor mode): no bounds checks, and a whole output
+// row at a time, one window tap after another, with selects instead of branches (random activations make
+// "is this the new max" a coin flip the branch predictor loses). Same order and rule as the general loop:
+// first max wins, and the first NaN wins for good.
+static void max_pool2d_inside(const float* x, float* out, double* idx, const PoolGeom& g) {
+  const long L = g.oh * g.ow;
+  over_planes(g.planes, L * g.kh * g.kw, [&](long p) {
+    const float* xp = x + p * g.h * g.w;
+    float* op = out + p * L;
+    double* ip = idx + p * L;
+    // int32 indices while searching (same width as the floats, so the loop vectorises as masks and blends)
+    int32_t* bi = reinterpret_cast<int32_t*>(workspace(WS_TMP, g.ow));
+    for (long oy = 0; oy < g.oh; oy++) {
+      float* best = op + oy * g.ow;
+      const long row0 = oy * g.sh * g.w;
+      for (long ox = 0; ox < g.ow; ox++) {
+        best[ox] = xp[row0 + ox * g.sw];
+        bi[ox] = (int32_t)(row0 + ox * g.sw);
+      }
+      for (long i = 0; i < g.kh; i++)
+        for (long j = i == 0 ? 1 : 0; j < g.kw; j++) {
+          const long off = row0 + i * g.w + j;
+          const float* r = xp + off;
+          for (long ox = 0; ox < g.ow; ox++) {
+            const float v = r[ox * g.sw];
+            const float b = best[ox];
+            const int take = (v > b) | ((v != v) & (b == b));
+            best[ox] = take ? v : b;
+            bi[ox] = take ? (int32_t)(off + ox * g.sw) : bi[ox];
+          }
+        }
+      for (long ox = 0; ox < g.ow; ox++) ip[oy * g.ow + ox] = (double)bi[ox];
+    }
+  });
+}
+
+void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {
+  const long L = g.oh * g.ow;
+  if (g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.h * g.w < (1L << 31) && (g.oh - 1) * g.sh + g.kh <= g.h &&
+      (g.ow - 1) * g.sw + g.kw <= g.w)
+    return max_pool2d_inside(x, out, idx, g);
+  over_planes(g.planes, L * g.kh * g.kw, [&](long p) {
+    const float* xp = x + p * g.h * g.w;
+    for (long oy = 0; oy < g.oh; oy++)
+      for (long ox = 0; ox < g.ow; ox++) {
+        float best = -INFINITY;
+        long bi = -1;
+        for (long i = 0; i < g.kh; i++) {
+          const long iy = oy * g.sh - g.ph + i * g.dh;
+          if (iy < 0 || iy >= g.h) continue;
+          for (long j = 0; j < g.kw; j++) {
+            const long ix = ox * g.sw - g.pw + j * g.dw;
+            if (ix < 0 || ix >= g.w) continue;
+            const float v = xp[iy * g.w + ix];
+            // first max wins; NaN wins and stops the search (torch)
+            if (v > best || v != v || bi < 0) {
+              best = v;
+              bi = iy * g.w + ix;
+              if (v != v) break;
+            }
+          }
+          if (best != best) break;
+        }
+        const long o = p * L + oy * g.ow + ox;
+        out[o] = best;
+        idx[o] = (double)bi;
+      }
+  });
+}
+
+void max_pool2d_backward(const float* gy, const double* idx, float* gx, const PoolGeom& g) {
+  const long L = g.oh * g.ow, HW = g.h * g.w;
+  over_planes(g.planes, L + HW, [&](long p) {
+    float* gp = gx + p * HW;
+    memset(gp, 0, HW * sizeof(float));
+    for (long l = 0; l < L; l++) {
+      const long bi = (long)idx[p * L + l];
+      if (bi >= 0) gp[bi] += gy[p * L + l];
+    }
+  });
+}
+
+void avg_pool2d(const float* x, float* out, const PoolGeom& g, bool cip, long divisor) {
+  const long L = g.oh * g.ow;
+  over_planes(g.planes, L * g.kh * g.kw, [&](long p) {
+    const float* xp = x + p * g.h * g.w;
+    for (long oy = 0; oy < g.oh; oy++)
+      for (long ox = 0; ox < g.ow; ox++) {
+        const Window wd = avg_window(g, oy, ox, cip, divisor);
+        double s = 0;
+        for (long iy = wd.y0; iy < wd.y1; iy++)
+          for (long ix = wd.x0; ix < wd.x1; ix++) s += xp[iy * g.w + ix];
+        out[p * L + oy * g.ow + ox] = (float)(s / wd.div);
+      }
+  });
+}
+
+void avg_pool2d_backward(const float* gy, float* gx, const PoolGeom& g, bool cip, long divisor) {
+  const long L = g.oh * g.ow, HW = g.h * g.w;
+  over_planes(g.planes, L * g.kh * g.kw + HW, [&](long p) {
+    float* gp = gx + p * HW;
+    memset(gp, 0, HW * sizeof(float));
+    for (long oy = 0; oy < g.oh; oy++)
+      for (long ox = 0; ox < g.ow; ox++) {
+        const Window wd = avg_window(g, oy, ox, cip, divisor);
+        const float v = (float)(gy[p * L + oy * g.ow + ox] / wd.div);
+        for (long iy = wd.y0; iy < wd.y1; iy++)
+          for (long ix = wd.x0; ix < wd.x1; ix++) gp[iy * g.w + ix] += v;
+      }
+  });
+}
+
+void adaptive_avg_pool2d(const float* x, long planes, long h, long w, long oh, long ow, float* out) {
+  over_planes(planes, h * w + oh * ow, [&](long p) {
+    const float* xp = x + p * h * w;
+    for (long oy = 0; oy < oh; oy++) {
+      const long y0 = a_start(oy, h, oh), y1 = a_end(oy, h, oh);
+      for (long ox = 0; ox < ow; ox++) {
+        const long x0 = a_start(ox, w, ow), x1 = a_end(ox, w, ow);
+        double s = 0;
+        for (long iy = y0; iy < y1; iy++)
+          for (long ix = x0; ix < x1; ix++) s += xp[iy * w + ix];
+        out[(p * oh + oy) * ow + ox] = (float)(s / (double)((y1 - y0) * (x1 - x0)));
+      }
+    }
+  });
+}
+
+void adaptive_avg_pool2d_backward(const float* gy, long planes, long h, long w, long oh, long ow, float* gx) {
+  over_planes(planes, h * w + oh * ow, [&](long p) {
+    float* gp = gx + p * h * w;
+    memset(gp, 0, h * w * sizeof(float));
+    for (long oy = 0; oy < oh; oy++) {
+      const long y0 = a_start(oy, h, oh), y1 = a_end(oy, h, oh);
+      for (long ox = 0; ox < ow; ox++) {
+        const long x0 = a_start(ox, w, ow), x1 = a_end(ox, w, ow);
+        const float v = (float)(gy[(p * oh + oy) * ow + ox] / (double)((y1 - y0) * (x1 - x0)));
+        for (long iy = y0; iy < y1; iy++)
+          for (long ix = x0; ix < x1; ix++) gp[iy * w + ix] += v;
+      }
+    }
+  });
+}
+
+}  // namespace wr
