@@ -111,3 +111,5 @@ export * as data from './data/index.js';
 export * as datasets from './data/datasets/index.js';
 export * as transforms from './data/transforms/index.js';
 export { DataLoader, Image } from './data/index.js';
+export * as train from './train/index.js';
+export { fit, evaluate, EarlyStopping, NanGuard, MetricAccumulator } from './train/index.js';
