@@ -121,3 +121,36 @@ export class NanGuard implements Callback {
     }
   }
 }
+
+export interface ModelCheckpointOptions {
+  /** Folder for best.pth and last.pth. */
+  dir: string;
+  monitor?: Monitor;
+  mode?: 'min' | 'max';
+  /** Write last.pth after every epoch (default true). */
+  saveLast?: boolean;
+}
+
+/** Saves the model's state dict (atomically) after every epoch as last.pth and whenever the monitor improves as best.pth. */
+export class ModelCheckpoint implements Callback {
+  readonly monitor: Monitor;
+  readonly mode: 'min' | 'max';
+  best: number | null = null;
+  bestEpoch = -1;
+  constructor(readonly opts: ModelCheckpointOptions) {
+    this.monitor = opts.monitor ?? 'valAcc';
+    this.mode = opts.mode ?? (this.monitor.endsWith('Loss') ? 'min' : 'max');
+  }
+  async onEpochEnd(ctx: FitContext, r: EpochRecord): Promise<void> {
+    const { save } = await import('../io/weights.js');
+    const { join } = await import('node:path');
+    const sd = ctx.model.stateDict();
+    if (this.opts.saveLast ?? true) await save(sd, join(this.opts.dir, 'last.pth'));
+    const v = monitorValue(r, this.monitor);
+    if (v !== null && (this.best === null || (this.mode === 'min' ? v < this.best : v > this.best))) {
+      this.best = v;
+      this.bestEpoch = r.epoch;
+      await save(sd, join(this.opts.dir, 'best.pth'));
+    }
+  }
+}

@@ -20,7 +20,11 @@ export interface FinetuneOptions {
   headLrMult: number;
 }
 
-async function loadPretrained(arch: string, weights: string): Promise<Classifier> {
+async function loadPretrained(
+  arch: string,
+  weights: string,
+  sizing: Record<string, unknown>,
+): Promise<Classifier> {
   if (/^[A-Z0-9_]+$/.test(weights)) {
     try {
       return buildWithWeights(arch, weights);
@@ -37,7 +41,7 @@ async function loadPretrained(arch: string, weights: string): Promise<Classifier
   );
   const hw = sd[`${head}.weight`];
   if (!hw) throw new Error(`finetune: ${weights} has no '${head}.weight'; is it a ${arch} state dict?`);
-  const m = skipInit(() => entry(arch).build({ numClasses: hw.shape[0] }));
+  const m = skipInit(() => entry(arch).build({ ...sizing, numClasses: hw.shape[0] }));
   m.loadStateDict(sd);
   return m;
 }
@@ -53,7 +57,8 @@ export async function finetune(
   return runTraining({ ...cfg, lr }, log, {
     rgb: arch !== 'simple_cnn',
     model: async (data) => {
-      const m = await loadPretrained(arch, o.weights);
+      const sizing = arch === 'simple_cnn' ? { inChannels: data.inChannels, inputSize: data.inputSize } : {};
+      const m = await loadPretrained(arch, o.weights, sizing);
       const head = m.getSubmodule(headPath(m, arch));
       const outF = head instanceof Linear ? head.outFeatures : head instanceof Conv2d ? head.outChannels : -1;
       if (outF !== data.numClasses) replaceHead(m, data.numClasses, { arch });

@@ -14,6 +14,8 @@ export {
 export {
   EarlyStopping,
   NanGuard,
+  ModelCheckpoint,
+  type ModelCheckpointOptions,
   type Callback,
   type EarlyStoppingOptions,
   type Monitor,
@@ -33,3 +35,27 @@ export {
   type InitRun,
 } from './report-data.js';
 export { renderReport, writeReport } from './report.js';
+export { runTraining, historyCsv, type RunConfig, type RunResult, type RunHooks } from './run.js';
+export { compareInits } from './compare.js';
+export { finetune, type FinetuneOptions } from './finetune.js';
+export {
+  evaluateWeights,
+  predictImages,
+  modelFromWeights,
+  readStateDict,
+  type Prediction,
+} from './predict.js';
+export {
+  buildData,
+  buildModel,
+  buildOptimizer,
+  buildScheduler,
+  applyInit,
+  loaders,
+  DATASETS,
+  INITS,
+  OPTIMIZERS,
+  SCHEDULERS,
+  type DataBundle,
+  type DataOptions,
+} from './recipe.js';

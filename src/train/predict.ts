@@ -45,10 +45,12 @@ export interface EvaluateWeightsOptions {
   dataDir: string | null;
   split: 'test' | 'train';
   batchSize: number;
+  /** imagefolder: the square size images are resized to (as in training). */
+  imageSize?: number;
 }
 
 export async function evaluateWeights(o: EvaluateWeightsOptions): Promise<ClassificationReport> {
-  const data = buildData({ dataset: o.dataset, dataDir: o.dataDir, valSplit: 0 });
+  const data = buildData({ dataset: o.dataset, dataDir: o.dataDir, valSplit: 0, imageSize: o.imageSize });
   const ds = o.split === 'test' ? data.test : data.train;
   if (!ds) throw new Error(`evaluate: dataset '${o.dataset}' has no ${o.split} split here`);
   const m = await modelFromWeights(o.model, data, o.weights);
@@ -68,6 +70,9 @@ export interface PredictOptions {
   model: string;
   dataset: string;
   topK: number;
+  /** imagefolder: the training folder (class names) and image size. */
+  dataDir?: string | null;
+  imageSize?: number;
 }
 
 /** Classify image files. `weights` is a state-dict file, or `<arch>:<weights name>` for torchvision's ImageNet weights. */
@@ -91,14 +96,24 @@ export async function predictImages(files: string[], o: PredictOptions): Promise
     ]);
     prep = async (f) => (t as unknown as (x: unknown) => Tensor)(await decodeImage(f, 'RGB'));
   } else {
-    const data = buildData({ dataset: o.dataset, dataDir: null, valSplit: 0 });
+    const data = buildData({
+      dataset: o.dataset,
+      dataDir: o.dataDir ?? null,
+      valSplit: 0,
+      imageSize: o.imageSize,
+    });
     names = data.classNames;
     model = await modelFromWeights(o.model, data, o.weights);
-    const mean = data.inChannels === 1 ? [0.286] : [0.485, 0.456, 0.406];
-    const std = data.inChannels === 1 ? [0.353] : [0.229, 0.224, 0.225];
-    const t = T.compose([T.resize([data.inputSize, data.inputSize]), T.toTensor(), T.normalize(mean, std)]);
-    prep = async (f) =>
-      (t as unknown as (x: unknown) => Tensor)(await decodeImage(f, data.inChannels === 1 ? 'L' : 'RGB'));
+    const gray = data.inChannels === 1;
+    const mean = gray ? [0.286] : [0.485, 0.456, 0.406];
+    const std = gray ? [0.353] : [0.229, 0.224, 0.225];
+    const t = T.compose([
+      T.resize(data.inputSize),
+      T.centerCrop(data.inputSize),
+      T.toTensor(),
+      T.normalize(mean, std),
+    ]);
+    prep = async (f) => (t as unknown as (x: unknown) => Tensor)(await decodeImage(f, gray ? 'L' : 'RGB'));
   }
   model.eval();
   const out: Prediction[] = [];

@@ -8,7 +8,7 @@ import { Conv2d, Linear } from '../nn/layers/linear.js';
 import type { Parameter } from '../nn/parameter.js';
 import { defaultGenerator, manualSeed } from '../tensor/generator.js';
 import { Tensor } from '../tensor/tensor.js';
-import { EarlyStopping, NanGuard, type Callback } from './callbacks.js';
+import { EarlyStopping, ModelCheckpoint, NanGuard, type Callback } from './callbacks.js';
 import { evaluate, fit, type Classifier, type History } from './fit.js';
 import type { ClassificationReport } from './metrics.js';
 import {
@@ -52,6 +52,8 @@ export interface RunConfig {
   progress?: boolean;
   /** Don't write report.html (e.g. inside compare-init). */
   noReport?: boolean;
+  /** Square size imagefolder images are resized to (default 64). */
+  imageSize?: number;
 }
 
 export interface RunResult {
@@ -114,6 +116,7 @@ export async function runTraining(
     augment: cfg.augment,
     seed: cfg.seed,
     rgb: hooks.rgb,
+    imageSize: cfg.imageSize,
   });
   const dl = loaders(data, cfg.batchSize, cfg.seed, cfg.numWorkers ?? 0);
   let model: Classifier;
@@ -169,7 +172,11 @@ export async function runTraining(
       });
     },
   };
-  const callbacks: Callback[] = [new NanGuard(), checkpointer];
+  const callbacks: Callback[] = [
+    new NanGuard(),
+    checkpointer,
+    new ModelCheckpoint({ dir: runDir, monitor: data.val ? 'valAcc' : 'trainAcc', saveLast: false }),
+  ];
   if (cfg.earlyStopping != null)
     callbacks.unshift(
       new EarlyStopping({ patience: cfg.earlyStopping, monitor: data.val ? 'valLoss' : 'trainLoss' }),
@@ -227,7 +234,7 @@ export async function runTraining(
   await writeFile(join(runDir, 'report.json'), JSON.stringify(report));
   if (!cfg.noReport) await writeReport(runDir, report);
   log(
-    `wrote ${runDir}: model.pth, checkpoint.pth, history.csv, history.json${metrics ? ', metrics.json' : ''}, report.html`,
+    `wrote ${runDir}: model.pth, best.pth, checkpoint.pth, history.csv, history.json${metrics ? ', metrics.json' : ''}, report.html`,
   );
   return { runDir, history, metrics, model, data };
 }

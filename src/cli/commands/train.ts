@@ -67,6 +67,7 @@ function recipeOptions(cmd: Command, defaults: { epochs: number; model: string }
     )
     .option('--augment', 'random crops/flips on the training set', false)
     .option('--clip-grad-norm <x>', 'clip the global gradient norm', num('--clip-grad-norm'))
+    .option('--image-size <n>', 'imagefolder: resize images to this square size', int('--image-size'), 64)
     .option('--seed <n>', 'random seed', int('--seed'), 0)
     .option('--threads <n>', 'compute threads (native backend)', int('--threads'))
     .option('--workers <n>', 'data-loading worker threads', int('--workers'), 0)
@@ -101,6 +102,7 @@ function configFrom(o: Flags, out: string): RunConfig {
     out,
     resume: (o.resume as string | undefined) ?? null,
     progress: o.progress === false ? false : undefined,
+    imageSize: o.imageSize as number,
   };
 }
 
