@@ -34,6 +34,16 @@ export function sgd(
   const keep = r(1 - h.dampening);
   const negLr = r(-h.lr);
   const sign = h.maximize ? -1 : 1;
+  if (p instanceof Float32Array && h.weightDecay === 0 && !h.nesterov && h.momentum !== 0 && buf !== null && !first) {
+    // the common float32 case with Math.fround inline (the generic loop below calls `r` through a closure)
+    const f = Math.fround;
+    for (let i = 0; i < p.length; i++) {
+      const b = f(sign * g[i]! * keep + f(buf[i]! * mom));
+      buf[i] = b;
+      p[i] = f(b * negLr + p[i]!);
+    }
+    return;
+  }
   for (let i = 0; i < p.length; i++) {
     let d = sign * g[i]!;
     if (h.weightDecay !== 0) d = r(p[i]! * wd + d);
@@ -87,6 +97,19 @@ export function adam(
   const wd = r(h.weightDecay);
   const decay = r(1 - h.lr * h.weightDecay);
   const sign = h.maximize ? -1 : 1;
+  if (p instanceof Float32Array && !coupled && !h.decoupled && maxExpAvgSq === null) {
+    // the common float32 case with Math.fround inline: the same operations as the generic loop below
+    const f = Math.fround;
+    for (let i = 0; i < p.length; i++) {
+      const gi = sign * g[i]!;
+      const m = f(gi * oneMinusB1 + f(expAvg[i]! * b1));
+      const v = f(f(oneMinusB2 * gi) * gi + f(expAvgSq[i]! * b2));
+      expAvg[i] = m;
+      expAvgSq[i] = v;
+      p[i] = f(p[i]! + f(f(negStepSize * m) / f(f(f(Math.sqrt(v)) / bc2Sqrt) + eps)));
+    }
+    return;
+  }
   for (let i = 0; i < p.length; i++) {
     let gi = sign * g[i]!;
     let pi = p[i]!;
