@@ -219,7 +219,7 @@ export async function fit(opts: FitOptions): Promise<History> {
     log(
       `epoch ${record.epoch}/${opts.epochs}: train loss ${record.trainLoss.toFixed(4)} acc ${record.trainAcc.toFixed(4)}` +
         (valLoss !== null ? ` | val loss ${valLoss.toFixed(4)} acc ${valAcc!.toFixed(4)}` : '') +
-        ` | lr ${lr.toPrecision(3)} | ${seconds.toFixed(1)} s, ${Math.round(record.imagesPerSec)} img/s`,
+        ` | lr ${optimizer.paramGroups.map((g) => g.lr.toPrecision(3)).join('/')} | ${seconds.toFixed(1)} s, ${Math.round(record.imagesPerSec)} img/s`,
     );
     if (opts.scheduler instanceof ReduceLROnPlateau) opts.scheduler.step(valLoss ?? record.trainLoss);
     else if (interval === 'epoch' && opts.scheduler) opts.scheduler.step();
