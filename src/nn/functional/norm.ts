@@ -4,7 +4,9 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { fmtShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as ops from '../../ops/index.js';
-import { assertFloat, checkTensor } from '../../ops/util.js';
+import { assertFloat, checkTensor, empty, record } from '../../ops/util.js';
+import type { FloatStorage } from '../../tensor/dtype.js';
+import { batchNormApply, batchNormBackward, batchNormStats } from '../../backend/js/norm.js';
 
 export interface BatchNormOptions {
   training?: boolean;
@@ -42,41 +44,79 @@ export function batchNorm(
   checkVec('batchNorm', bias, c, 'bias');
   const training = opts.training ?? false;
   const eps = opts.eps ?? 1e-5;
-  const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
-  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
-  let mean: Tensor;
-  let varb: Tensor;
+  const n = x.shape[0]!;
+  const sp = x.numel / (n * c || 1);
+  const L = n * sp;
+  const mean = new Float64Array(c);
+  const invstd = new Float64Array(c);
   if (training) {
-    const count = x.numel / c;
-    if (count <= 1) {
+    if (L <= 1) {
       throw new Error(
         `batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
       );
     }
-    mean = ops.mean(x, dims, true);
-    const centered = ops.sub(x, mean);
-    varb = ops.mean(ops.mul(centered, centered), dims, true);
+    const varb = new Float64Array(c);
+    batchNormStats(x.data as FloatStorage, n, c, sp, mean, varb);
+    for (let ch = 0; ch < c; ch++) invstd[ch] = 1 / Math.sqrt(varb[ch]! + eps);
     if (runningMean && runningVar) {
       const momentum =
         opts.momentum === null ? 1 / Math.max(opts.numBatchesTracked ?? 1, 1) : (opts.momentum ?? 0.1);
+      // torch: the running variance takes the unbiased batch variance
       noGrad(() => {
-        const m = ops.reshape(mean, [c]);
-        const vUnbiased = ops.mul(ops.reshape(varb, [c]), count / (count - 1));
-        runningMean.copy_(ops.add(ops.mul(runningMean, 1 - momentum), ops.mul(m, momentum)));
-        runningVar.copy_(ops.add(ops.mul(runningVar, 1 - momentum), ops.mul(vUnbiased, momentum)));
+        const rm = runningMean.data;
+        const rv = runningVar.data;
+        for (let ch = 0; ch < c; ch++) {
+          rm[ch] = (1 - momentum) * rm[ch]! + momentum * mean[ch]!;
+          rv[ch] = (1 - momentum) * rv[ch]! + momentum * ((varb[ch]! * L) / (L - 1));
+        }
+        runningMean.bumpVersion();
+        runningVar.bumpVersion();
       });
     }
   } else {
     if (!runningMean || !runningVar) {
       throw new Error('batchNorm: runningMean and runningVar are required when training is false');
     }
-    mean = ops.reshape(runningMean, bshape);
-    varb = ops.reshape(runningVar, bshape);
+    for (let ch = 0; ch < c; ch++) {
+      mean[ch] = runningMean.data[ch]!;
+      invstd[ch] = 1 / Math.sqrt(runningVar.data[ch]! + eps);
+    }
   }
-  let y = ops.mul(ops.sub(x, mean), ops.rsqrt(ops.add(varb, eps)));
-  if (weight) y = ops.mul(y, ops.reshape(weight, bshape));
-  if (bias) y = ops.add(y, ops.reshape(bias, bshape));
-  return y;
+  const wt = weight && weight.dtype !== x.dtype ? ops.cast(weight, x.dtype) : weight;
+  const bs = bias && bias.dtype !== x.dtype ? ops.cast(bias, x.dtype) : bias;
+  const y = empty(x.dtype, x.shape);
+  batchNormApply(
+    x.data as FloatStorage,
+    n,
+    c,
+    sp,
+    mean,
+    invstd,
+    (wt?.data ?? null) as FloatStorage | null,
+    (bs?.data ?? null) as FloatStorage | null,
+    y.data as FloatStorage,
+  );
+  const inputs = [x, ...(wt ? [wt] : []), ...(bs ? [bs] : [])];
+  return record('batchNorm', inputs, y, (g, needs) => {
+    const gx = needs[0] ? empty(x.dtype, x.shape) : null;
+    const gw = wt && needs[1] ? empty(wt.dtype, wt.shape) : null;
+    const gb = bs && needs[wt ? 2 : 1] ? empty(bs.dtype, bs.shape) : null;
+    batchNormBackward(
+      x.data as FloatStorage,
+      g.data as FloatStorage,
+      n,
+      c,
+      sp,
+      mean,
+      invstd,
+      (wt?.data ?? null) as FloatStorage | null,
+      training,
+      (gx?.data ?? null) as FloatStorage | null,
+      (gw?.data ?? null) as FloatStorage | null,
+      (gb?.data ?? null) as FloatStorage | null,
+    );
+    return wt ? [gx, gw, gb] : [gx, gb];
+  });
 }
 
 /** Layer normalisation over the trailing `normalizedShape` dims (biased variance, like torch). */
