@@ -36,6 +36,7 @@ export interface EpochRecord {
   valAcc: number | null;
   lr: number;
   seconds: number;
+  /** Training images per second (validation excluded). */
   imagesPerSec: number;
   layers: LayerStat[];
 }
@@ -190,6 +191,7 @@ export async function fit(opts: FitOptions): Promise<History> {
       bar.tick(1, `loss ${(lossSum / seen).toFixed(4)} acc ${(correct / seen).toFixed(4)}`);
     }
     bar.stop();
+    const trainSeconds = (Date.now() - t0) / 1000;
     if (stopReason !== null && stopError) break;
     const lr = optimizer.paramGroups[0]?.lr ?? NaN;
     let valLoss: number | null = null;
@@ -208,7 +210,7 @@ export async function fit(opts: FitOptions): Promise<History> {
       valAcc,
       lr,
       seconds,
-      imagesPerSec: seen / Math.max(seconds, 1e-9),
+      imagesPerSec: seen / Math.max(trainSeconds, 1e-9),
       layers: named.map(([name, p]) => ({
         name,
         weightNorm: norm(p.data),
