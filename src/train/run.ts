@@ -220,6 +220,7 @@ export async function runTraining(
     createdAt: new Date().toISOString(),
     config: {
       ...cfg,
+      lr: cfg.lr ?? optimizer.paramGroups[0]!.lr,
       ...hooks.notes,
       dataSource: data.source,
       numClasses: data.numClasses,
