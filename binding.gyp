@@ -47,13 +47,17 @@
         "native/src/memory.cc",
         "native/src/gemm.cc",
         "native/src/conv.cc",
+        "native/src/conv_lowering.cc",
+        "native/src/conv_depthwise.cc",
         "native/src/elementwise.cc",
         "native/src/reduce.cc",
+        "native/src/norm.cc",
         "native/src/pool.cc",
         "native/src/isa_portable.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
-      "libraries": ["-pthread"]
+      "libraries": ["-pthread"],
+      "conditions": [["OS=='linux'", {"libraries": ["-ldl"]}]]
     }
   ]
 }

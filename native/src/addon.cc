@@ -2,11 +2,16 @@
 // that every buffer is large enough for the sizes given (a wrong size must throw, never corrupt memory),
 // and calls the drivers. Plain node_api.h, no C++ wrapper library.
 #include <node_api.h>
+#if defined(__linux__) || defined(__APPLE__)
+#include <dlfcn.h>
+#endif
 #include "gemm.h"
 #include "napi_args.h"
 #include "kernels.h"
 #include "ops.h"
 #include "parallel.h"
+
+#include <time.h>
 
 #include <chrono>
 
@@ -88,6 +93,29 @@ napi_value FmaPeak(napi_env env, napi_callback_info info) {
   return v;
 }
 
+// threadCpuMs(): CPU time of the calling thread in ms (benchmarks on a shared machine use it to tell their own
+// work from time spent descheduled).
+napi_value ThreadCpuMs(napi_env env, napi_callback_info) {
+  timespec ts{};
+#ifdef CLOCK_THREAD_CPUTIME_ID
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+#endif
+  napi_value v;
+  napi_create_double(env, ts.tv_sec * 1e3 + ts.tv_nsec / 1e6, &v);
+  return v;
+}
+
+// The pool's worker threads and the zeroing thread live as long as the process and run this library's code.
+// Node unloads an addon when the last worker_thread that loaded it exits (vitest's main thread never loads
+// it), which would unmap that code under them; marking the library NODELETE keeps it mapped.
+void pin_library() {
+#if defined(__linux__) || defined(__APPLE__)
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&pin_library), &info) && info.dli_fname)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+#endif
+}
+
 }  // namespace
 
 // Defined in addon_ops.cc (elementwise, reductions, conv, pooling) and memory.cc (the buffer pool).
@@ -97,12 +125,14 @@ void register_memory(napi_env env, napi_value exports);
 }  // namespace wr
 
 NAPI_MODULE_INIT() {
+  wr::pin_library();
   wr::isa();  // resolve the ISA (and WEIGHTROOM_ISA) before any parallel region
   napi_property_descriptor props[] = {
       {"info", nullptr, wr::Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, wr::SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, wr::Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fmaPeak", nullptr, wr::FmaPeak, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threadCpuMs", nullptr, wr::ThreadCpuMs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   wr::register_ops(env, exports);

@@ -342,6 +342,51 @@ napi_value AdaptiveAvgPool2dBackward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// batchNormStats(x, n, c, s, mean: Float64Array, varb: Float64Array)
+napi_value BatchNormStats(napi_env env, napi_callback_info info) {
+  Args a(env, info, "batchNormStats");
+  const long n = a.integer(1), c = a.integer(2), s = a.integer(3);
+  const float* x = a.f32(0, n * c * s, "x must be a Float32Array");
+  double* mean = a.f64(4, c, "mean must be a Float64Array");
+  double* varb = a.f64(5, c, "varb must be a Float64Array");
+  if (a.failed) return nullptr;
+  batch_norm_stats(x, n, c, s, mean, varb);
+  return undefined(env);
+}
+
+// batchNormApply(x, n, c, s, mean, invstd, w|null, b|null, y)
+napi_value BatchNormApply(napi_env env, napi_callback_info info) {
+  Args a(env, info, "batchNormApply");
+  const long n = a.integer(1), c = a.integer(2), s = a.integer(3);
+  const float* x = a.f32(0, n * c * s, "x must be a Float32Array");
+  const double* mean = a.f64(4, c, "mean must be a Float64Array");
+  const double* invstd = a.f64(5, c, "invstd must be a Float64Array");
+  const float* w = a.is_null(6) ? nullptr : a.f32(6, c, "weight must be a Float32Array");
+  const float* b = a.is_null(7) ? nullptr : a.f32(7, c, "bias must be a Float32Array");
+  float* y = a.f32(8, n * c * s, "y must be a Float32Array");
+  if (a.failed) return nullptr;
+  batch_norm_apply(x, n, c, s, mean, invstd, w, b, y);
+  return undefined(env);
+}
+
+// batchNormBackward(x, gy, n, c, s, mean, invstd, w|null, training, gx|null, gw|null, gb|null)
+napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "batchNormBackward");
+  const long n = a.integer(2), c = a.integer(3), s = a.integer(4);
+  const bool training = a.boolean(8);
+  const float* x = a.f32(0, n * c * s, "x must be a Float32Array");
+  const float* gy = a.f32(1, n * c * s, "gy must be a Float32Array");
+  const double* mean = a.f64(5, c, "mean must be a Float64Array");
+  const double* invstd = a.f64(6, c, "invstd must be a Float64Array");
+  const float* w = a.is_null(7) ? nullptr : a.f32(7, c, "weight must be a Float32Array");
+  float* gx = a.is_null(9) ? nullptr : a.f32(9, n * c * s, "gx must be a Float32Array");
+  float* gw = a.is_null(10) ? nullptr : a.f32(10, c, "gw must be a Float32Array");
+  float* gb = a.is_null(11) ? nullptr : a.f32(11, c, "gb must be a Float32Array");
+  if (a.failed) return nullptr;
+  batch_norm_backward(x, gy, n, c, s, mean, invstd, w, training, gx, gw, gb);
+  return undefined(env);
+}
+
 }  // namespace
 
 void register_ops(napi_env env, napi_value exports) {
@@ -365,6 +410,9 @@ void register_ops(napi_env env, napi_value exports) {
       WR_FN("avgPool2dBackward", AvgPool2dBackward),
       WR_FN("adaptiveAvgPool2d", AdaptiveAvgPool2d),
       WR_FN("adaptiveAvgPool2dBackward", AdaptiveAvgPool2dBackward),
+      WR_FN("batchNormStats", BatchNormStats),
+      WR_FN("batchNormApply", BatchNormApply),
+      WR_FN("batchNormBackward", BatchNormBackward),
   };
 #undef WR_FN
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

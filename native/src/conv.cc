@@ -2,250 +2,60 @@
 //
 // General case: im2col + GEMM. For a group of S samples, col is a [K = cg*kh*kw] x [S*L] matrix (L = oh*ow)
 // whose row (c, i, j) holds the input pixels tap (i, j) of channel c sees at every output position, so
-//   forward          out_g[og x S*L] = W_g[og x K] @ col
+//   forward          out_g[og x S*L] = W_g[og x K] @ col   (col built inside the GEMM's packing when rows are
+//                                                          long: implicit im2col, see conv_lowering.cc)
 //   backward-input   col = W_g^T @ gy_g, then col2im adds each column back onto the pixels it came from
 //   backward-weight  gW_g += gy_g[og x S*L] @ col^T   (accumulated over sample groups)
 // Batching S samples into one GEMM keeps its n dimension wide when the feature maps are small (a 7x7 map
 // alone would give n = 49); S = 1 when the maps are large, and then a 1x1/stride-1/unpadded convolution skips
-// im2col (the input already is col). Depthwise convolutions (one input channel per group) run as direct
-// per-plane loops instead: their GEMMs would be 1 x kh*kw deep.
+// im2col (the input already is col). Taps that only ever see padding are dropped first (shrink() below).
+// Depthwise convolutions run as direct per-plane loops instead (conv_depthwise.cc).
 //
 // Every step is either a GEMM (whose bits do not depend on the thread split) or a loop where each output
 // element is written by one thread in a fixed order, so all three are bit-identical for any thread count.
 #include <string.h>
 
-#include "gemm.h"
+#include "conv_internal.h"
 #include "kernels.h"
 #include "ops.h"
 #include "parallel.h"
 #include "workspace.h"
 
 namespace wr {
-namespace {
+using namespace conv;
 
-constexpr long kTargetCols = 1024;         // aim for GEMMs at least this wide
-constexpr long kMaxColFloats = 4L << 20;  // cap the col buffer at 16 MB
-
-// Output positions o in [lo, hi) read input o*stride + off inside [0, in).
-inline void valid_range(long off, long stride, long in, long out_n, long* lo, long* hi) {
-  long a = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  long b = in - 1 - off < 0 ? 0 : (in - 1 - off) / stride + 1;
-  if (b > out_n) b = out_n;
-  if (a > b) a = b;
-  *lo = a;
-  *hi = b;
+// Sample groups in parallel, one chunk each (claimed dynamically, everything inside on that thread: nested
+// parallel regions run inline) when they divide evenly or are plentiful; else one after another with the
+// parallelism inside each GEMM. Per sample group the work is identical either way, so is every result.
+template <class F>
+static void over_sample_groups(long n, F&& f) {
+  const long T = num_threads();
+  if (T > 1 && n >= 2 && (n % T == 0 || n >= 4 * T))
+    parallel((int)n, [&](int t, int) { f(t); });
+  else
+    for (long i = 0; i < n; i++) f(i);
 }
 
-struct Plan {
-  long cg, og, K, L, HW, S;
-  bool direct;  // 1x1, stride 1, no padding, S == 1: the input plane block is col itself
-};
-
-Plan plan(const ConvGeom& g) {
-  Plan p;
-  p.cg = g.c / g.groups;
-  p.og = g.o / g.groups;
-  p.K = p.cg * g.kh * g.kw;
-  p.L = g.oh * g.ow;
-  p.HW = g.h * g.w;
-  long S = (kTargetCols + p.L - 1) / p.L;
-  const long cap = kMaxColFloats / (p.K * p.L);
-  if (S > cap) S = cap;
-  if (S > g.n) S = g.n;
-  p.S = S < 1 ? 1 : S;
-  p.direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && p.S == 1;
-  return p;
-}
-
-// col rows [r0, r1) for samples s0.., S of them, from the channel block starting at x (sample stride xs).
-void im2col(const float* x, long xs, long S, const ConvGeom& g, const Plan& p, long r0, long r1, float* col) {
-  const long ld = S * p.L, khw = g.kh * g.kw;
-  for (long row = r0; row < r1; row++) {
-    const long c = row / khw, i = (row / g.kw) % g.kh, j = row % g.kw;
-    const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-    long ylo, yhi, xlo, xhi;
-    valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-    valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
-    for (long s = 0; s < S; s++) {
-      float* d = col + row * ld + s * p.L;
-      const float* plane = x + s * xs + c * p.HW;
-      memset(d, 0, ylo * g.ow * sizeof(float));
-      for (long oy = ylo; oy < yhi; oy++) {
-        float* dr = d + oy * g.ow;
-        const float* xr = plane + (oy * g.sh + offy) * g.w + offx;
-        for (long ox = 0; ox < xlo; ox++) dr[ox] = 0.f;
-        if (g.sw == 1)
-          for (long ox = xlo; ox < xhi; ox++) dr[ox] = xr[ox];  // short rows: a loop beats a memcpy call
-        else
-          for (long ox = xlo; ox < xhi; ox++) dr[ox] = xr[ox * g.sw];
-        for (long ox = xhi; ox < g.ow; ox++) dr[ox] = 0.f;
-      }
-      memset(d + yhi * g.ow, 0, (g.oh - yhi) * g.ow * sizeof(float));
-    }
-  }
-}
-
-// gx planes of channels [c0, c1) (zeroed here) += every col entry that was read from them.
-void col2im(const float* col, long S, const ConvGeom& g, const Plan& p, long c0, long c1, float* gx, long xs) {
-  const long ld = S * p.L;
-  for (long s = 0; s < S; s++)
-    for (long c = c0; c < c1; c++) {
-      float* plane = gx + s * xs + c * p.HW;
-      memset(plane, 0, p.HW * sizeof(float));
-      for (long i = 0; i < g.kh; i++)
-        for (long j = 0; j < g.kw; j++) {
-          const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-          long ylo, yhi, xlo, xhi;
-          valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-          valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
-          const float* src = col + ((c * g.kh + i) * g.kw + j) * ld + s * p.L;
-          for (long oy = ylo; oy < yhi; oy++) {
-            float* gr = plane + (oy * g.sh + offy) * g.w + offx;
-            const float* sr = src + oy * g.ow;
-            if (g.sw == 1)
-              for (long ox = xlo; ox < xhi; ox++) gr[ox] += sr[ox];
-            else
-              for (long ox = xlo; ox < xhi; ox++) gr[ox * g.sw] += sr[ox];
-          }
-        }
-    }
-}
-
-void par_im2col(const float* x, long xs, long S, const ConvGeom& g, const Plan& p, float* col) {
-  const int T = threads_for((double)p.K * S * p.L);
-  parallel(T, [&](int t, int TT) {
-    long r0, r1;
-    chunk_range(p.K, t, TT, 1, &r0, &r1);
-    im2col(x, xs, S, g, p, r0, r1, col);
-  });
-}
-
-// dst[oc][s*L + l] = src[s*ss + oc*L + l]: gather S samples' [og x L] blocks side by side.
-void gather_rows(const float* src, long ss, long S, long og, long L, float* dst) {
-  const int T = threads_for((double)og * S * L / 2.0);
-  parallel(T, [&](int t, int TT) {
-    long o0, o1;
-    chunk_range(og, t, TT, 1, &o0, &o1);
-    for (long oc = o0; oc < o1; oc++)
-      for (long s = 0; s < S; s++) memcpy(dst + oc * S * L + s * L, src + s * ss + oc * L, L * sizeof(float));
-  });
-}
-
-// ------------------------------------------------------------------------------------------ depthwise
-bool is_depthwise(const ConvGeom& g) { return g.groups > 1 && g.c == g.groups; }
-
-void dw_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
-  const IsaKernels& K = isa();
-  const long og = g.o / g.groups, L = g.oh * g.ow, HW = g.h * g.w, planes = g.n * g.o;
-  const int T = threads_for((double)planes * L * g.kh * g.kw);
-  parallel(T, [&](int t, int TT) {
-    long p0, p1;
-    chunk_range(planes, t, TT, 1, &p0, &p1);
-    for (long pl = p0; pl < p1; pl++) {
-      const long ni = pl / g.o, oc = pl % g.o, ic = oc / og;
-      const float* xp = x + (ni * g.c + ic) * HW;
-      float* op = out + pl * L;
-      const float b = bias ? bias[oc] : 0.f;
-      for (long l = 0; l < L; l++) op[l] = b;
-      for (long i = 0; i < g.kh; i++)
-        for (long j = 0; j < g.kw; j++) {
-          const float wv = w[(oc * g.kh + i) * g.kw + j];
-          const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-          long ylo, yhi, xlo, xhi;
-          valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-          valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
-          for (long oy = ylo; oy < yhi; oy++) {
-            const float* xr = xp + (oy * g.sh + offy) * g.w + offx;
-            float* orow = op + oy * g.ow;
-            if (g.sw == 1)
-              K.axpy(xhi - xlo, wv, xr + xlo, orow + xlo);
-            else
-              for (long ox = xlo; ox < xhi; ox++) orow[ox] += wv * xr[ox * g.sw];
-          }
-        }
-    }
-  });
-}
-
-void dw_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g) {
-  const IsaKernels& K = isa();
-  const long og = g.o / g.groups, L = g.oh * g.ow, HW = g.h * g.w, planes = g.n * g.c;
-  const int T = threads_for((double)g.n * g.o * L * g.kh * g.kw);
-  parallel(T, [&](int t, int TT) {
-    long p0, p1;
-    chunk_range(planes, t, TT, 1, &p0, &p1);
-    for (long pl = p0; pl < p1; pl++) {
-      const long ni = pl / g.c, ic = pl % g.c;
-      float* gp = gx + pl * HW;
-      memset(gp, 0, HW * sizeof(float));
-      for (long oc = ic * og; oc < (ic + 1) * og; oc++) {
-        const float* gyp = gy + (ni * g.o + oc) * L;
-        for (long i = 0; i < g.kh; i++)
-          for (long j = 0; j < g.kw; j++) {
-            const float wv = w[(oc * g.kh + i) * g.kw + j];
-            const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-            long ylo, yhi, xlo, xhi;
-            valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-            valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
-            for (long oy = ylo; oy < yhi; oy++) {
-              float* gr = gp + (oy * g.sh + offy) * g.w + offx;
-              const float* gyr = gyp + oy * g.ow;
-              if (g.sw == 1)
-                K.axpy(xhi - xlo, wv, gyr + xlo, gr + xlo);
-              else
-                for (long ox = xlo; ox < xhi; ox++) gr[ox * g.sw] += wv * gyr[ox];
-            }
-          }
-      }
-    }
-  });
-}
-
-void dw_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g) {
-  const long og = g.o / g.groups, L = g.oh * g.ow, HW = g.h * g.w;
-  const int T = threads_for((double)g.n * g.o * L * g.kh * g.kw);
-  parallel(g.o >= T ? T : 1, [&](int t, int TT) {
-    long o0, o1;
-    chunk_range(g.o, t, TT, 1, &o0, &o1);
-    for (long oc = o0; oc < o1; oc++) {
-      const long ic = oc / og;
-      for (long i = 0; i < g.kh; i++)
-        for (long j = 0; j < g.kw; j++) {
-          const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-          long ylo, yhi, xlo, xhi;
-          valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-          valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
-          double acc = 0;
-          for (long ni = 0; ni < g.n; ni++) {
-            const float* gyp = gy + (ni * g.o + oc) * L;
-            const float* xp = x + (ni * g.c + ic) * HW;
-            for (long oy = ylo; oy < yhi; oy++) {
-              const float* xr = xp + (oy * g.sh + offy) * g.w + offx;
-              const float* gyr = gyp + oy * g.ow;
-              float s = 0.f;  // one row in float, rows summed in double
-              for (long ox = xlo; ox < xhi; ox++) s += gyr[ox] * xr[ox * g.sw];
-              acc += s;
-            }
-          }
-          gw[(oc * g.kh + i) * g.kw + j] = (float)acc;
-        }
-    }
-  });
-}
-
-}  // namespace
-
-void conv2d_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
+static void forward_impl(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
   if (is_depthwise(g)) return dw_forward(x, w, bias, out, g);
   const Plan p = plan(g);
-  const long ld = p.S * p.L;
-  for (long s0 = 0; s0 < g.n; s0 += p.S) {
+  const ColRow* rows = col_rows(g, p);
+  // Implicit im2col wins when output rows are long (few runs per packed panel) or the batch is one GEMM per
+  // sample, and when col is deep enough to amortise a panel's setup; measured on 56x56, 32x32, 14x14, 7x7.
+  const bool implicit = (g.ow >= 24 || p.S == 1) && p.K >= 32;
+  over_sample_groups((g.n + p.S - 1) / p.S, [&](long sg) {
+    const long s0 = sg * p.S;
     const long S = g.n - s0 < p.S ? g.n - s0 : p.S;
     for (long gr = 0; gr < g.groups; gr++) {
       const float* xin = x + (s0 * g.c + gr * p.cg) * p.HW;
       Mat B{xin, p.L, 1};
-      if (!p.direct) {
-        float* col = workspace(WS_COL, p.K * S * p.L);
+      const ColPack ctx{xin, g.c * p.HW, &g, rows, p.L, isa().nr};
+      if (p.direct) {
+      } else if (implicit) {
+        B.pack = pack_col;
+        B.ctx = &ctx;
+      } else {
+        float* col = workspace(WS_TMP2, p.K * S * p.L);
         par_im2col(xin, g.c * p.HW, S, g, p, col);
         B = Mat{col, S * p.L, 1};
       }
@@ -258,7 +68,7 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* ou
             for (long l = 0; l < p.L; l++) C[oc * p.L + l] = bias[gr * p.og + oc];
         sgemm(p.og, p.L, p.K, A, B, C, p.L, bias != nullptr);
       } else {
-        float* C = workspace(WS_TMP, p.og * ld);
+        float* C = workspace(WS_TMP, p.og * S * p.L);
         sgemm(p.og, S * p.L, p.K, A, B, C, S * p.L, false);
         // scatter [og x S*L] back to [S, og, L] (+ bias)
         const int T = threads_for((double)p.og * S * p.L / 2.0);
@@ -276,13 +86,14 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* ou
         });
       }
     }
-  }
+  });
 }
 
-void conv2d_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g) {
+static void backward_input_impl(const float* gy, const float* w, float* gx, const ConvGeom& g) {
   if (is_depthwise(g)) return dw_backward_input(gy, w, gx, g);
   const Plan p = plan(g);
-  for (long s0 = 0; s0 < g.n; s0 += p.S) {
+  over_sample_groups((g.n + p.S - 1) / p.S, [&](long sg) {
+    const long s0 = sg * p.S;
     const long S = g.n - s0 < p.S ? g.n - s0 : p.S;
     for (long gr = 0; gr < g.groups; gr++) {
       const Mat At{w + gr * p.og * p.K, 1, p.K};  // W_g^T: element (k, oc) at w[oc*K + k]
@@ -300,17 +111,21 @@ void conv2d_backward_input(const float* gy, const float* w, float* gx, const Con
       }
       float* col = workspace(WS_COL, p.K * S * p.L);
       sgemm(p.K, S * p.L, p.og, At, B, col, S * p.L, false);
-      const int T = threads_for((double)p.K * S * p.L);
-      parallel(T, [&](int t, int TT) {
-        long c0, c1;
-        chunk_range(p.cg, t, TT, 1, &c0, &c1);
-        if (c1 > c0) col2im(col, S, g, p, c0, c1, gxg, g.c * p.HW);
-      });
+      par_col2im(col, S, g, p, gxg, g.c * p.HW);
     }
-  }
+  });
 }
 
-void conv2d_backward_weight(const float* gy, const float* x, float* gw, float* gb, const ConvGeom& g) {
+// Partial weight gradients of sample-group ranges, summed in a fixed order at the end. Their number depends
+// on the geometry only (at most 8, within 16 MB), never on the thread count, so neither do the bits.
+static long partial_count(const ConvGeom& g, const Plan& p, long ngroups) {
+  const long wsize = g.o * p.K;
+  long P = ngroups < 8 ? ngroups : 8;
+  while (P > 1 && P * wsize > (4L << 20)) P--;
+  return P < 1 ? 1 : P;
+}
+
+static void backward_weight_impl(const float* gy, const float* x, float* gw, float* gb, const ConvGeom& g) {
   if (gb) {
     // gb[o] = sum over n and positions of gy[n, o, :]
     const IsaKernels& K = isa();
@@ -328,27 +143,165 @@ void conv2d_backward_weight(const float* gy, const float* x, float* gw, float* g
   }
   if (is_depthwise(g)) return dw_backward_weight(gy, x, gw, g);
   const Plan p = plan(g);
-  if (g.n == 0) memset(gw, 0, g.o * p.K * sizeof(float));
-  for (long s0 = 0; s0 < g.n; s0 += p.S) {
-    const long S = g.n - s0 < p.S ? g.n - s0 : p.S;
-    for (long gr = 0; gr < g.groups; gr++) {
-      const float* xin = x + (s0 * g.c + gr * p.cg) * p.HW;
-      const float* gyg = gy + (s0 * g.o + gr * p.og) * p.L;
-      Mat Bt{xin, 1, p.L};  // col^T: element (l, k) at col[k*ld + l]
-      if (!p.direct) {
-        float* col = workspace(WS_COL, p.K * S * p.L);
-        par_im2col(xin, g.c * p.HW, S, g, p, col);
-        Bt = Mat{col, 1, S * p.L};
+  const long wsize = g.o * p.K;
+  if (g.n == 0) {
+    memset(gw, 0, wsize * sizeof(float));
+    return;
+  }
+  // A shallow col (K below one register tile, e.g. a 3x3 conv on 1 channel: K = 9) would make gW's GEMM
+  // n = K columns wide, mostly padding. Then compute gW^T = col @ gy^T (n = og) and transpose at the end.
+  const bool transposed = p.K < isa().nr && p.og > p.K;
+  const long ngroups = (g.n + p.S - 1) / p.S;
+  const long P = partial_count(g, p, ngroups);
+  // partial q covers sample groups [q*ngroups/P, (q+1)*ngroups/P); partial 0 is gw itself unless transposed
+  float* parts = (P > 1 || transposed) ? shared_workspace((transposed ? P : P - 1) * wsize) : nullptr;
+  auto part = [&](long q) -> float* {
+    if (transposed) return parts + q * wsize;
+    return q == 0 ? gw : parts + (q - 1) * wsize;
+  };
+  auto run = [&](long q) {
+    const long a = q * ngroups / P, b = (q + 1) * ngroups / P;
+    float* dst = part(q);
+    for (long sg = a; sg < b; sg++) {
+      const long s0 = sg * p.S;
+      const long S = g.n - s0 < p.S ? g.n - s0 : p.S;
+      for (long gr = 0; gr < g.groups; gr++) {
+        const float* xin = x + (s0 * g.c + gr * p.cg) * p.HW;
+        const float* gyg = gy + (s0 * g.o + gr * p.og) * p.L;
+        Mat Bt{xin, 1, p.L};  // col^T: element (l, k) at col[k*ld + l]
+        if (!p.direct) {
+          float* col = workspace(WS_COL, p.K * S * p.L);
+          par_im2col(xin, g.c * p.HW, S, g, p, col);
+          Bt = Mat{col, 1, S * p.L};
+        }
+        Mat A{gyg, p.L, 1};
+        if (S > 1) {
+          float* gyc = workspace(WS_TMP, p.og * S * p.L);
+          gather_rows(gyg, g.o * p.L, S, p.og, p.L, gyc);
+          A = Mat{gyc, S * p.L, 1};
+        }
+        const bool acc = sg > a;
+        if (transposed)  // gW_g^T [K x og] += col [K x S*L] @ gy_g^T
+          sgemm(p.K, p.og, S * p.L, Mat{Bt.p, Bt.cs, 1}, Mat{A.p, 1, A.rs}, dst + gr * p.og * p.K, p.og, acc);
+        else
+          sgemm(p.og, p.K, S * p.L, A, Bt, dst + gr * p.og * p.K, p.K, acc);
       }
-      Mat A{gyg, p.L, 1};
-      if (S > 1) {
-        float* gyc = workspace(WS_TMP, p.og * S * p.L);
-        gather_rows(gyg, g.o * p.L, S, p.og, p.L, gyc);
-        A = Mat{gyc, S * p.L, 1};
+    }
+  };
+  if (P > 1 && num_threads() > 1)
+    parallel((int)P, [&](int q, int) { run(q); });
+  else
+    for (long q = 0; q < P; q++) run(q);
+  // sum the partials in order (and undo the transposition)
+  const int T = threads_for((double)wsize * P / 4.0);
+  parallel(T, [&](int t, int TT) {
+    long i0, i1;
+    chunk_range(wsize, t, TT, 64, &i0, &i1);
+    if (transposed) {
+      for (long i = i0; i < i1; i++) {
+        const long gr = i / (p.og * p.K), r = i % (p.og * p.K), oc = r / p.K, k = r % p.K;
+        const long src = gr * p.og * p.K + k * p.og + oc;
+        float v = parts[src];
+        for (long q = 1; q < P; q++) v += parts[q * wsize + src];
+        gw[i] = v;
       }
-      sgemm(p.og, p.K, S * p.L, A, Bt, gw + gr * p.og * p.K, p.K, s0 > 0);
+    } else {
+      for (long q = 1; q < P; q++) {
+        const float* pq = part(q);
+        for (long i = i0; i < i1; i++) gw[i] += pq[i];
+      }
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------ dead-tap shrinking
+// A kernel tap whose input row (or column) is padding for every output position multiplies zeros only, e.g.
+// 8 of the 9 taps of a padded 3x3 conv on a 1x1 map (ResNet's last stage on 32x32 images). The live taps
+// form a sub-rectangle [i0, i1) x [j0, j1), and the conv equals a conv with that smaller kernel and the
+// padding reduced by i0*dh / j0*dw. Shrinking turns such a layer into a plain GEMM.
+namespace {
+
+bool live_taps(long k, long d, long p, long s, long in, long out_n, long* t0, long* t1) {
+  *t0 = k;
+  *t1 = 0;
+  for (long t = 0; t < k; t++) {
+    long lo, hi;
+    valid_range(t * d - p, s, in, out_n, &lo, &hi);
+    if (hi > lo) {
+      if (*t0 == k) *t0 = t;
+      *t1 = t + 1;
     }
   }
+  return *t1 > *t0 && (*t0 > 0 || *t1 < k);
+}
+
+struct Shrunk {
+  bool active = false;
+  ConvGeom g;
+  long i0, j0;
+};
+
+Shrunk shrink(const ConvGeom& g) {
+  Shrunk r;
+  if (is_depthwise(g)) return r;  // the direct depthwise loops already skip padding
+  long i0, i1, j0, j1;
+  const bool sy = live_taps(g.kh, g.dh, g.ph, g.sh, g.h, g.oh, &i0, &i1);
+  const bool sx = live_taps(g.kw, g.dw, g.pw, g.sw, g.w, g.ow, &j0, &j1);
+  if (!sy && !sx) return r;
+  if (!sy) i0 = 0, i1 = g.kh;
+  if (!sx) j0 = 0, j1 = g.kw;
+  r.active = true;
+  r.g = g;
+  r.g.kh = i1 - i0;
+  r.g.kw = j1 - j0;
+  r.g.ph = g.ph - i0 * g.dh;  // may go negative: every index is bounds-checked through valid_range
+  r.g.pw = g.pw - j0 * g.dw;
+  if (r.g.kh == 1) r.g.dh = 1;
+  if (r.g.kw == 1) r.g.dw = 1;
+  r.i0 = i0;
+  r.j0 = j0;
+  return r;
+}
+
+// w[o][c][i0 + i][j0 + j] of the full kernel for the shrunk one (into `dst`).
+void slice_weights(const float* w, const ConvGeom& g, const Shrunk& s, float* dst) {
+  const long oc = g.o * (g.c / g.groups);
+  for (long q = 0; q < oc; q++)
+    for (long i = 0; i < s.g.kh; i++)
+      for (long j = 0; j < s.g.kw; j++)
+        dst[(q * s.g.kh + i) * s.g.kw + j] = w[(q * g.kh + s.i0 + i) * g.kw + s.j0 + j];
+}
+
+}  // namespace
+
+void conv2d_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
+  const Shrunk s = shrink(g);
+  if (!s.active) return forward_impl(x, w, bias, out, g);
+  float* ws = workspace(WS_SHRINK, (size_t)g.o * (g.c / g.groups) * s.g.kh * s.g.kw);
+  slice_weights(w, g, s, ws);
+  forward_impl(x, ws, bias, out, s.g);
+}
+
+void conv2d_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g) {
+  const Shrunk s = shrink(g);
+  if (!s.active) return backward_input_impl(gy, w, gx, g);
+  float* ws = workspace(WS_SHRINK, (size_t)g.o * (g.c / g.groups) * s.g.kh * s.g.kw);
+  slice_weights(w, g, s, ws);
+  backward_input_impl(gy, ws, gx, s.g);
+}
+
+void conv2d_backward_weight(const float* gy, const float* x, float* gw, float* gb, const ConvGeom& g) {
+  const Shrunk s = shrink(g);
+  if (!s.active) return backward_weight_impl(gy, x, gw, gb, g);
+  const long oc = g.o * (g.c / g.groups);
+  float* gs = workspace(WS_SHRINK, (size_t)oc * s.g.kh * s.g.kw);
+  backward_weight_impl(gy, x, gs, gb, s.g);
+  // dead taps get exactly zero (gy times padding), live ones the shrunk gradient
+  memset(gw, 0, (size_t)oc * g.kh * g.kw * sizeof(float));
+  for (long q = 0; q < oc; q++)
+    for (long i = 0; i < s.g.kh; i++)
+      for (long j = 0; j < s.g.kw; j++)
+        gw[(q * g.kh + s.i0 + i) * g.kw + s.j0 + j] = gs[(q * s.g.kh + i) * s.g.kw + j];
 }
 
 }  // namespace wr

@@ -18,6 +18,25 @@ namespace wr {
 
 static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
 
+// One MR x NR tile of C. An edge tile runs the same kernel into a scratch tile, then does the same C + tile
+// addition, so an element's bits do not depend on whether it sits in an edge tile.
+static inline void tile(const IsaKernels& K, long kc, const float* ap, const float* bp, float* c, long ldc, long mr,
+                        long nr, int acc, float* tmp) {
+  if (mr == K.mr && nr == K.nr) {
+    K.ukernel(kc, ap, bp, c, ldc, acc);
+    return;
+  }
+  K.ukernel(kc, ap, bp, tmp, K.nr, 0);
+  for (long i = 0; i < mr; i++) {
+    float* ci = c + i * ldc;
+    const float* ti = tmp + i * K.nr;
+    if (acc)
+      for (long j = 0; j < nr; j++) ci[j] = ci[j] + ti[j];
+    else
+      for (long j = 0; j < nr; j++) ci[j] = ti[j];
+  }
+}
+
 void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
@@ -34,13 +53,39 @@ void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool
   // a thin last block would pay a full load/store of C for little work).
   const long kblocks = (k + KC - 1) / KC;
   const long kstep = round_up((k + kblocks - 1) / kblocks, 4);
+  if (m <= MC) {
+    // All of A fits one packed block (e.g. 64 output channels of a conv): pack A once per depth block, then
+    // pack each KC x NR micro-panel of B right before the micro-kernels use it, so it never leaves L1 (the
+    // general path writes a KC x NC panel out to L2/L3 first, and with few rows of A to amortise it over,
+    // that round trip dominates).
+    for (long pc = 0; pc < k; pc += kstep) {
+      const long kc = k - pc < kstep ? k - pc : kstep;
+      const int acc = accumulate || pc > 0;
+      K.pack_a(m, kc, A.p + pc * A.cs, A.rs, A.cs, Ap);
+      for (long jr = 0; jr < n; jr += NR) {
+        const long nr = n - jr < NR ? n - jr : NR;
+        if (B.pack)
+          B.pack(B.ctx, pc, kc, B.col0 + jr, nr, Bp);
+        else
+          K.pack_b(nr, kc, B.p + pc * B.rs + jr * B.cs, B.rs, B.cs, Bp);
+        for (long ir = 0; ir < m; ir += MR) {
+          const long mr = m - ir < MR ? m - ir : MR;
+          tile(K, kc, Ap + ir * kc, Bp, C + ir * ldc + jr, ldc, mr, nr, acc, tmp);
+        }
+      }
+    }
+    return;
+  }
   for (long jc = 0; jc < n; jc += NC) {
     const long nc = n - jc < NC ? n - jc : NC;
     for (long pc = 0; pc < k; pc += kstep) {
       const long kc = k - pc < kstep ? k - pc : kstep;
       // later depth blocks add onto the partial sums of the earlier ones
       const int acc = accumulate || pc > 0;
-      K.pack_b(nc, kc, B.p + pc * B.rs + jc * B.cs, B.rs, B.cs, Bp);
+      if (B.pack)
+        B.pack(B.ctx, pc, kc, B.col0 + jc, nc, Bp);
+      else
+        K.pack_b(nc, kc, B.p + pc * B.rs + jc * B.cs, B.rs, B.cs, Bp);
       for (long ic = 0; ic < m; ic += MC) {
         const long mc = m - ic < MC ? m - ic : MC;
         K.pack_a(mc, kc, A.p + ic * A.rs + pc * A.cs, A.rs, A.cs, Ap);
@@ -50,21 +95,7 @@ void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = mc - ir < MR ? mc - ir : MR;
             const float* ap = Ap + ir * kc;
-            float* c = C + (ic + ir) * ldc + jc + jr;
-            if (mr == MR && nr == NR) {
-              K.ukernel(kc, ap, bp, c, ldc, acc);
-            } else {
-              // Edge tile: the same kernel into a scratch tile, then the same C + tile addition.
-              K.ukernel(kc, ap, bp, tmp, NR, 0);
-              for (long i = 0; i < mr; i++) {
-                float* ci = c + i * ldc;
-                const float* ti = tmp + i * NR;
-                if (acc)
-                  for (long j = 0; j < nr; j++) ci[j] = ci[j] + ti[j];
-                else
-                  for (long j = 0; j < nr; j++) ci[j] = ti[j];
-              }
-            }
+            tile(K, kc, ap, bp, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, acc, tmp);
           }
         }
       }
@@ -81,15 +112,30 @@ void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumu
   }
   const IsaKernels& K = isa();
   const long nb = (n + K.nr - 1) / K.nr, mb = (m + K.mr - 1) / K.mr;
+  // More chunks than threads (claimed dynamically), so a thread the OS deschedules on a busy machine only
+  // delays its current chunk. But each chunk repacks the whole shared operand (all of A for a column split,
+  // all of B for a row split, im2col included when B is packed from an image), which costs about as much as
+  // ~100 rows (or columns) of the chunk's own work: keep chunks at least 128 wide.
+  auto chunks = [&](long extent) {
+    long c = 4L * T;
+    if (c > extent / 128) c = extent / 128;
+    return (int)(c < T ? T : c);
+  };
   if (nb >= mb || nb >= 4L * T) {
-    // split columns: each thread packs its own B panels and all of A
-    parallel(T, [&](int t, int TT) {
+    // split columns: each chunk packs its own B panels and all of A
+    parallel(chunks(n), [&](int t, int TT) {
       long j0, j1;
       chunk_range(n, t, TT, K.nr, &j0, &j1);
-      if (j1 > j0) sgemm_serial(m, j1 - j0, k, A, Mat{B.p + j0 * B.cs, B.rs, B.cs}, C + j0, ldc, accumulate);
+      if (j1 <= j0) return;
+      Mat Bj = B;
+      if (B.pack)
+        Bj.col0 += j0;
+      else
+        Bj.p += j0 * B.cs;
+      sgemm_serial(m, j1 - j0, k, A, Bj, C + j0, ldc, accumulate);
     });
   } else {
-    parallel(T, [&](int t, int TT) {
+    parallel(chunks(m), [&](int t, int TT) {
       long i0, i1;
       chunk_range(m, t, TT, K.mr, &i0, &i1);
       if (i1 > i0)

@@ -3,10 +3,18 @@
 
 namespace wr {
 
-// A strided matrix view: element (i, j) at p[i*rs + j*cs]. Transposes are just swapped strides.
+// Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of a virtual B into NR-column micro-panels, in the layout
+// of IsaKernels::pack_b. Lets a caller generate B on the fly (conv2d's implicit im2col) instead of storing it.
+using PackFn = void (*)(const void* ctx, long p0, long kc, long j0, long nc, float* dst);
+
+// A strided matrix view: element (i, j) at p[i*rs + j*cs]. Transposes are just swapped strides. As B, a view
+// may instead carry a pack function (then p/rs/cs are unused and col0 is added to every column index).
 struct Mat {
   const float* p;
   long rs, cs;
+  PackFn pack = nullptr;
+  const void* ctx = nullptr;
+  long col0 = 0;
 };
 
 // C (m x n, row stride ldc) = (accumulate ? C : 0) + A (m x k) @ B (k x n), on the calling thread only.

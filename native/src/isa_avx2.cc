@@ -14,6 +14,68 @@ namespace avx2 {
 #define WR_NR 16
 #include "isa_body.inc"
 
+
+// In-register 8x8 transpose: r[i][j] <- r[j][i].
+static inline void transpose8(__m256* r) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; i++) {
+    u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i + 0], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i + 0], t[4 * i + 2], 0xEE);
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+
+// Transposing packs 8 x 8 in registers (see isa_avx512.cc).
+static void pack_a_fast(long rows, long kc, const float* a, long rs, long cs, float* dst) {
+  if (cs != 1) return pack_a(rows, kc, a, rs, cs, dst);
+  const long full = rows / 6 * 6;
+  const __m256i mask = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  for (long i0 = 0; i0 < full; i0 += 6) {
+    float* d = dst + i0 * kc;
+    const float* s = a + i0 * rs;
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      __m256 r[8];
+      for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(s + i * rs + p);
+      r[6] = r[7] = _mm256_setzero_ps();
+      transpose8(r);
+      for (int q = 0; q < 8; q++) _mm256_maskstore_ps(d + (p + q) * 6, mask, r[q]);
+    }
+    for (; p < kc; p++)
+      for (int i = 0; i < 6; i++) d[p * 6 + i] = s[i * rs + p];
+  }
+  if (full < rows) pack_a(rows - full, kc, a + full * rs, rs, cs, dst + full * kc);
+}
+
+static void pack_b_fast(long cols, long kc, const float* b, long rs, long cs, float* dst) {
+  if (rs != 1 || cs == 1) return pack_b(cols, kc, b, rs, cs, dst);
+  const long full = cols / 16 * 16;
+  for (long j0 = 0; j0 < full; j0 += 16) {
+    float* d = dst + j0 * kc;
+    long p = 0;
+    for (; p + 8 <= kc; p += 8)
+      for (int h = 0; h < 2; h++) {
+        __m256 r[8];
+        const float* s = b + (j0 + h * 8) * cs + p;
+        for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(s + j * cs);
+        transpose8(r);
+        for (int q = 0; q < 8; q++) _mm256_store_ps(d + (p + q) * 16 + h * 8, r[q]);
+      }
+    for (; p < kc; p++)
+      for (int j = 0; j < 16; j++) d[p * 16 + j] = b[(j0 + j) * cs + p];
+  }
+  if (full < cols) pack_b(cols - full, kc, b + full * cs, rs, cs, dst + full * kc);
+}
+
 static void ukernel(long kc, const float* __restrict a, const float* __restrict b, float* __restrict c, long ldc,
                     int accumulate) {
 #define WR_DECL(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = _mm256_setzero_ps();
@@ -70,14 +132,14 @@ static float fma_probe(long iters, double* flops) {
 }  // namespace avx2
 
 const IsaKernels kAvx2 = {
-    "avx2", 6, 16, 384, 120, 4096, avx2::ukernel, avx2::pack_a, avx2::pack_b,
+    "avx2", 6, 16, 384, 120, 4096, avx2::ukernel, avx2::pack_a_fast, avx2::pack_b_fast,
     avx2::unary, avx2::unary_grad, avx2::binary, avx2::compare, avx2::sum, avx2::acc_add,
-    avx2::axpy, avx2::row_max, avx2::row_min, avx2::exp_sum, avx2::fma_probe,
+    avx2::axpy, avx2::row_max, avx2::row_min, avx2::exp_sum, avx2::maxpool_row, avx2::fma_probe,
 };
 }  // namespace wr
 #else
 namespace wr {
 const IsaKernels kAvx2 = {nullptr, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                          nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+                          nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 #endif

@@ -8,12 +8,124 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
+// GCC 12's unpack intrinsics trip -Wmaybe-uninitialized on their internal undefined operand
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace wr {
 namespace avx512 {
 #define WR_MR 12
 #define WR_NR 32
 #include "isa_body.inc"
+
+
+// In-register 16x16 transpose (unpack, then 128-bit lane shuffles): r[i][j] <- r[j][i].
+static inline void transpose16(__m512* r) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], 0xEE);
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+  }
+  for (int i = 0; i < 8; i++) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+  }
+}
+
+// Packing where the source runs along the depth p (A not transposed, B transposed) is a transpose: do it
+// 16 x 16 in registers instead of 12 or 32 strided scalar streams (the generic loop), which matters when
+// the packed panel is reused for few rows, e.g. conv backward-weight GEMMs with 64 output channels.
+static void pack_a_fast(long rows, long kc, const float* a, long rs, long cs, float* dst) {
+  if (cs != 1) return pack_a(rows, kc, a, rs, cs, dst);
+  const long full = rows / 12 * 12;
+  const __m512 zero = _mm512_setzero_ps();
+  for (long i0 = 0; i0 < full; i0 += 12) {
+    float* d = dst + i0 * kc;
+    const float* s = a + i0 * rs;
+    long p = 0;
+    for (; p + 16 <= kc; p += 16) {
+      __m512 r[16];
+      for (int i = 0; i < 12; i++) r[i] = _mm512_loadu_ps(s + i * rs + p);
+      for (int i = 12; i < 16; i++) r[i] = zero;
+      transpose16(r);
+      for (int q = 0; q < 16; q++) _mm512_mask_storeu_ps(d + (p + q) * 12, 0x0FFF, r[q]);
+    }
+    for (; p < kc; p++)
+      for (int i = 0; i < 12; i++) d[p * 12 + i] = s[i * rs + p];
+  }
+  if (full < rows) pack_a(rows - full, kc, a + full * rs, rs, cs, dst + full * kc);
+}
+
+static void pack_b_fast(long cols, long kc, const float* b, long rs, long cs, float* dst) {
+  if (rs != 1 || cs == 1) return pack_b(cols, kc, b, rs, cs, dst);
+  const long full = cols / 32 * 32;
+  for (long j0 = 0; j0 < full; j0 += 32) {
+    float* d = dst + j0 * kc;
+    long p = 0;
+    for (; p + 16 <= kc; p += 16)
+      for (int h = 0; h < 2; h++) {
+        __m512 r[16];
+        const float* s = b + (j0 + h * 16) * cs + p;
+        for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(s + j * cs);
+        transpose16(r);
+        for (int q = 0; q < 16; q++) _mm512_store_ps(d + (p + q) * 32 + h * 16, r[q]);
+      }
+    for (; p < kc; p++)
+      for (int j = 0; j < 32; j++) d[p * 32 + j] = b[(j0 + j) * cs + p];
+  }
+  if (full < cols) pack_b(cols - full, kc, b + full * cs, rs, cs, dst + full * kc);
+}
+
+// 2x2 stride-2 max pooling (the common case) 16 outputs at a time: masked loads of 32 inputs per window row,
+// even/odd lanes split with permutes, then the four taps in order with the first-max / first-NaN rule as
+// mask blends. The masks keep the loads inside the row, so short rows (14 or 7 outputs) take one step.
+static void maxpool_row_fast(const float* x, long row0, long w, long kh, long kw, long dh, long dw, long sw, long xlo,
+                             long xhi, float* best, int32_t* arg) {
+  if (kh != 2 || kw != 2 || sw != 2 || dh != 1 || dw != 1)
+    return maxpool_row(x, row0, w, kh, kw, dh, dw, sw, xlo, xhi, best, arg);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __m512i lane2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  for (long ox = xlo; ox < xhi; ox += 16) {
+    const long cnt = xhi - ox < 16 ? xhi - ox : 16;
+    const __mmask16 m = (__mmask16)((1u << cnt) - 1u);
+    const __mmask16 mlo = (__mmask16)(cnt >= 8 ? 0xFFFFu : (1u << (2 * cnt)) - 1u);
+    const __mmask16 mhi = (__mmask16)(cnt > 8 ? (1u << (2 * (cnt - 8))) - 1u : 0u);
+    const long base = row0 + 2 * ox;
+    const float* r0 = x + base;
+    const float* r1 = r0 + w;
+    const __m512 a0 = _mm512_maskz_loadu_ps(mlo, r0), a1 = _mm512_maskz_loadu_ps(mhi, r0 + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(mlo, r1), b1 = _mm512_maskz_loadu_ps(mhi, r1 + 16);
+    __m512 bv = _mm512_permutex2var_ps(a0, even, a1);
+    const __m512i i0 = _mm512_add_epi32(_mm512_set1_epi32((int)base), lane2);
+    __m512i bi = i0;
+    const __m512 taps[3] = {_mm512_permutex2var_ps(a0, odd, a1), _mm512_permutex2var_ps(b0, even, b1),
+                            _mm512_permutex2var_ps(b0, odd, b1)};
+    const int offs[3] = {1, (int)w, (int)w + 1};
+    for (int t = 0; t < 3; t++) {
+      const __m512 v = taps[t];
+      const __mmask16 gt = _mm512_cmp_ps_mask(v, bv, _CMP_GT_OQ);
+      const __mmask16 vnan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+      const __mmask16 bnan = _mm512_cmp_ps_mask(bv, bv, _CMP_UNORD_Q);
+      const __mmask16 take = (__mmask16)(gt | (vnan & (__mmask16)~bnan));
+      bv = _mm512_mask_blend_ps(take, bv, v);
+      bi = _mm512_mask_blend_epi32(take, bi, _mm512_add_epi32(i0, _mm512_set1_epi32(offs[t])));
+    }
+    _mm512_mask_storeu_ps(best + ox, m, bv);
+    _mm512_mask_storeu_epi32(arg + ox, m, bi);
+  }
+}
 
 static void ukernel(long kc, const float* __restrict a, const float* __restrict b, float* __restrict c, long ldc,
                     int accumulate) {
@@ -81,14 +193,14 @@ static float fma_probe(long iters, double* flops) {
 // KC is an upper bound (the driver splits k into equal blocks <= KC); measured on Zen 4 (32 KB L1, 1 MB L2)
 // the rate is flat for KC 128..384, and 384 keeps conv depths like 288 or 576 in one or two blocks.
 const IsaKernels kAvx512 = {
-    "avx512", 12, 32, 384, 192, 4096, avx512::ukernel, avx512::pack_a, avx512::pack_b,
+    "avx512", 12, 32, 384, 192, 4096, avx512::ukernel, avx512::pack_a_fast, avx512::pack_b_fast,
     avx512::unary, avx512::unary_grad, avx512::binary, avx512::compare, avx512::sum, avx512::acc_add,
-    avx512::axpy, avx512::row_max, avx512::row_min, avx512::exp_sum, avx512::fma_probe,
+    avx512::axpy, avx512::row_max, avx512::row_min, avx512::exp_sum, avx512::maxpool_row_fast, avx512::fma_probe,
 };
 }  // namespace wr
 #else
 namespace wr {
 const IsaKernels kAvx512 = {nullptr, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                            nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+                            nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 #endif

@@ -50,6 +50,11 @@ struct IsaKernels {
   float (*min)(const float* x, long n);
   // y[i] = exp(x[i] - m), returns the sum in double (softmax numerator and denominator in one pass).
   double (*exp_sum)(const float* x, float m, float* y, long n);
+  // Max pooling over one output row's interior columns [xlo, xhi): best[ox] / arg[ox] (flat h*w index) over
+  // the taps (i, j) of windows starting at x[row0 + ox*sw] (tap offset i*dh*w + j*dw), in tap order; the first
+  // max wins and the first NaN wins for good.
+  void (*maxpool_row)(const float* x, long row0, long w, long kh, long kw, long dh, long dw, long sw, long xlo,
+                      long xhi, float* best, int32_t* arg);
   // Peak probe for the benchmarks: `iters` rounds of independent register-only FMA chains; returns a
   // checksum, and *flops the floating-point operations done.
   float (*fma_probe)(long iters, double* flops);

@@ -40,4 +40,11 @@ void avg_pool2d_backward(const float* gy, float* gx, const PoolGeom& g, bool cou
 void adaptive_avg_pool2d(const float* x, long planes, long h, long w, long oh, long ow, float* out);
 void adaptive_avg_pool2d_backward(const float* gy, long planes, long h, long w, long oh, long ow, float* gx);
 
+// norm.cc: fused batch norm over [N, C, S] (statistics in double)
+void batch_norm_stats(const float* x, long n, long c, long s, double* mean, double* varb);
+void batch_norm_apply(const float* x, long n, long c, long s, const double* mean, const double* invstd,
+                      const float* w, const float* b, float* y);
+void batch_norm_backward(const float* x, const float* gy, long n, long c, long s, const double* mean,
+                         const double* invstd, const float* w, bool training, float* gx, float* gw, float* gb);
+
 }  // namespace wr

@@ -1,8 +1,8 @@
-// A small fixed-size thread pool. parallel(T, f) runs f(t, T) for t in [0, T): the caller runs t = 0 and
-// pool workers the rest. Work is always split into T static chunks chosen by the caller, never stolen, so a
-// result depends only on T (deterministic for a fixed thread count). If another JS thread (a worker_thread
-// sharing this process) is already using the pool, the chunks run one after another on the calling thread,
-// which gives the same bits.
+// A small fixed-size thread pool. parallel(T, f) runs f(t, T) for every chunk t in [0, T) across the pool
+// (the calling thread included); threads claim chunks dynamically, but the work of a chunk is fixed by
+// (t, T) alone, so a result depends only on T (deterministic for a fixed thread count; T may exceed the
+// pool size). If another JS thread (a worker_thread sharing this process) is already using the pool, the
+// chunks run one after another on the calling thread, which gives the same bits.
 #pragma once
 
 namespace wr {
@@ -14,10 +14,17 @@ void set_num_threads(int n);
 
 void parallel_run(int T, void (*fn)(void*, int, int), void* ctx);
 
+// Set while a thread runs a chunk: a parallel() nested inside one runs its chunks inline (same results).
+extern thread_local int t_in_parallel;
+
 template <class F>
 void parallel(int T, F&& f) {
   if (T <= 1) {
     f(0, 1);
+    return;
+  }
+  if (t_in_parallel) {
+    for (int t = 0; t < T; t++) f(t, T);
     return;
   }
   parallel_run(

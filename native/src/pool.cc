@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "ops.h"
 #include "parallel.h"
 #include "workspace.h"
@@ -45,73 +46,64 @@ inline long a_end(long o, long in, long out) { return ((o + 1) * in + out - 1) /
 
 }  // namespace
 
-// Every window inside the input (no padding, no dilation, floor mode): no bounds checks, and a whole output
-// row at a time, one window tap after another, with selects instead of branches (random activations make
-// "is this the new max" a coin flip the branch predictor loses). Same order and rule as the general loop:
-// first max wins, and the first NaN wins for good.
-static void max_pool2d_inside(const float* x, float* out, double* idx, const PoolGeom& g) {
+// One output of max pooling by the general rule (any padding): first max wins; a NaN wins and stops.
+static inline void max_one(const float* xp, const PoolGeom& g, long oy, long ox, float* out, double* idx) {
+  float best = -INFINITY;
+  long bi = -1;
+  for (long i = 0; i < g.kh; i++) {
+    const long iy = oy * g.sh - g.ph + i * g.dh;
+    if (iy < 0 || iy >= g.h) continue;
+    for (long j = 0; j < g.kw; j++) {
+      const long ix = ox * g.sw - g.pw + j * g.dw;
+      if (ix < 0 || ix >= g.w) continue;
+      const float v = xp[iy * g.w + ix];
+      if (v > best || v != v || bi < 0) {
+        best = v;
+        bi = iy * g.w + ix;
+        if (v != v) break;
+      }
+    }
+    if (best != best) break;
+  }
+  *out = best;
+  *idx = (double)bi;
+}
+
+// Outputs whose whole window lies inside the input take the vectorised ISA kernel (IsaKernels::maxpool_row,
+// a row of outputs at a time, one window tap after another); the border (padding) outputs use max_one.
+void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {
   const long L = g.oh * g.ow;
+  // interior output rows/cols: o*s - p >= 0 and o*s - p + (k-1)*d <= n-1
+  auto interior = [](long n, long k, long s, long p, long d, long on, long* lo, long* hi) {
+    *lo = (p + s - 1) / s;
+    const long last = n - 1 + p - (k - 1) * d;
+    *hi = last < 0 ? 0 : last / s + 1;
+    if (*hi > on) *hi = on;
+    if (*lo > *hi) *lo = *hi;
+  };
+  long ylo, yhi, xlo, xhi;
+  interior(g.h, g.kh, g.sh, g.ph, g.dh, g.oh, &ylo, &yhi);
+  interior(g.w, g.kw, g.sw, g.pw, g.dw, g.ow, &xlo, &xhi);
+  const bool fast = g.h * g.w < (1L << 31);
+  const IsaKernels& K = isa();
   over_planes(g.planes, L * g.kh * g.kw, [&](long p) {
     const float* xp = x + p * g.h * g.w;
     float* op = out + p * L;
     double* ip = idx + p * L;
-    // int32 indices while searching (same width as the floats, so the loop vectorises as masks and blends)
     int32_t* bi = reinterpret_cast<int32_t*>(workspace(WS_TMP, g.ow));
     for (long oy = 0; oy < g.oh; oy++) {
+      const bool row_in = fast && oy >= ylo && oy < yhi && xhi > xlo;
+      for (long ox = 0; ox < g.ow; ox++) {
+        if (row_in && ox == xlo) ox = xhi;  // the interior is done below
+        if (ox >= g.ow) break;
+        max_one(xp, g, oy, ox, op + oy * g.ow + ox, ip + oy * g.ow + ox);
+      }
+      if (!row_in) continue;
       float* best = op + oy * g.ow;
-      const long row0 = oy * g.sh * g.w;
-      for (long ox = 0; ox < g.ow; ox++) {
-        best[ox] = xp[row0 + ox * g.sw];
-        bi[ox] = (int32_t)(row0 + ox * g.sw);
-      }
-      for (long i = 0; i < g.kh; i++)
-        for (long j = i == 0 ? 1 : 0; j < g.kw; j++) {
-          const long off = row0 + i * g.w + j;
-          const float* r = xp + off;
-          for (long ox = 0; ox < g.ow; ox++) {
-            const float v = r[ox * g.sw];
-            const float b = best[ox];
-            const int take = (v > b) | ((v != v) & (b == b));
-            best[ox] = take ? v : b;
-            bi[ox] = take ? (int32_t)(off + ox * g.sw) : bi[ox];
-          }
-        }
-      for (long ox = 0; ox < g.ow; ox++) ip[oy * g.ow + ox] = (double)bi[ox];
+      const long row0 = (oy * g.sh - g.ph) * g.w - g.pw;
+      K.maxpool_row(xp, row0, g.w, g.kh, g.kw, g.dh, g.dw, g.sw, xlo, xhi, best, bi);
+      for (long ox = xlo; ox < xhi; ox++) ip[oy * g.ow + ox] = (double)bi[ox];
     }
-  });
-}
-
-void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {
-  const long L = g.oh * g.ow;
-  if (g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.h * g.w < (1L << 31) && (g.oh - 1) * g.sh + g.kh <= g.h &&
-      (g.ow - 1) * g.sw + g.kw <= g.w)
-    return max_pool2d_inside(x, out, idx, g);
-  over_planes(g.planes, L * g.kh * g.kw, [&](long p) {
-    const float* xp = x + p * g.h * g.w;
-    for (long oy = 0; oy < g.oh; oy++)
-      for (long ox = 0; ox < g.ow; ox++) {
-        float best = -INFINITY;
-        long bi = -1;
-        for (long i = 0; i < g.kh; i++) {
-          const long iy = oy * g.sh - g.ph + i * g.dh;
-          if (iy < 0 || iy >= g.h) continue;
-          for (long j = 0; j < g.kw; j++) {
-            const long ix = ox * g.sw - g.pw + j * g.dw;
-            if (ix < 0 || ix >= g.w) continue;
-            const float v = xp[iy * g.w + ix];
-            // first max wins; NaN wins and stops the search (torch)
-            if (v > best || v != v || bi < 0) {
-              best = v;
-              bi = iy * g.w + ix;
-              if (v != v) break;
-            }
-          }
-          if (best != best) break;
-        }
-        const long o = p * L + oy * g.ow + ox;
-        out[o] = best;
-        idx[o] = (double)bi;
-      }
   });
 }
 

@@ -272,4 +272,41 @@ export interface Backend {
     ow: number,
     gx: FloatStorage,
   ): void;
+
+  /** Per-channel mean and biased variance of x [N, C, S] (float64 outputs). */
+  batchNormStats(
+    x: FloatStorage,
+    n: number,
+    c: number,
+    s: number,
+    mean: Float64Array,
+    varb: Float64Array,
+  ): void;
+  /** y = (x - mean)·invstd·w + b per channel of [N, C, S] (w/b null → 1/0). */
+  batchNormApply(
+    x: FloatStorage,
+    n: number,
+    c: number,
+    s: number,
+    mean: Float64Array,
+    invstd: Float64Array,
+    w: FloatStorage | null,
+    b: FloatStorage | null,
+    y: FloatStorage,
+  ): void;
+  /** Batch-norm gradients (training: batch statistics; eval: constant statistics); any output may be null. */
+  batchNormBackward(
+    x: FloatStorage,
+    gy: FloatStorage,
+    n: number,
+    c: number,
+    s: number,
+    mean: Float64Array,
+    invstd: Float64Array,
+    w: FloatStorage | null,
+    training: boolean,
+    gx: FloatStorage | null,
+    gw: FloatStorage | null,
+    gb: FloatStorage | null,
+  ): void;
 }

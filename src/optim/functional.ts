@@ -34,7 +34,14 @@ export function sgd(
   const keep = r(1 - h.dampening);
   const negLr = r(-h.lr);
   const sign = h.maximize ? -1 : 1;
-  if (p instanceof Float32Array && h.weightDecay === 0 && !h.nesterov && h.momentum !== 0 && buf !== null && !first) {
+  if (
+    p instanceof Float32Array &&
+    h.weightDecay === 0 &&
+    !h.nesterov &&
+    h.momentum !== 0 &&
+    buf !== null &&
+    !first
+  ) {
     // the common float32 case with Math.fround inline (the generic loop below calls `r` through a closure)
     const f = Math.fround;
     for (let i = 0; i < p.length; i++) {

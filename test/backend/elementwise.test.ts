@@ -162,13 +162,57 @@ function poolGeom(r: () => number): Pool2dGeom | null {
   const [sh, sw] = [randInt(r, 1, 3), randInt(r, 1, 3)];
   const [ph, pw] = [randInt(r, 0, Math.floor(kh / 2)), randInt(r, 0, Math.floor(kw / 2))];
   const [dh, dw] = r() < 0.3 ? [2, 2] : [1, 1];
-  const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
-  const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  let oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  let ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
   if (oh < 1 || ow < 1) return null;
+  // ceil mode: one more window when it still starts inside the input or its left padding (torch's rule)
+  if (r() < 0.3 && oh * sh < h + ph) oh++;
+  if (r() < 0.3 && ow * sw < w + pw) ow++;
   return { planes: randInt(r, 1, 6), h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
 }
 
 d('native pooling matches the reference', () => {
+  it('2x2 stride-2 max pooling (the vectorised path): ties, NaN and -inf, rows of 1 to 35 outputs', () => {
+    const r = rng(32);
+    for (const [h, w] of [
+      [2, 2],
+      [4, 30],
+      [6, 70],
+      [9, 33],
+      [28, 28],
+      [14, 14],
+    ] as const) {
+      const oh = Math.floor(h / 2);
+      const ow = Math.floor(w / 2);
+      const g: Pool2dGeom = {
+        planes: 3,
+        h,
+        w,
+        kh: 2,
+        kw: 2,
+        sh: 2,
+        sw: 2,
+        ph: 0,
+        pw: 0,
+        dh: 1,
+        dw: 1,
+        oh,
+        ow,
+      };
+      const x = new Float32Array(3 * h * w).map(() => pick(r, [0, 1, 1, 2, NaN, -Infinity, -0]));
+      const no = 3 * oh * ow;
+      const [ow_, og_, iw, ig] = [
+        new Float32Array(no),
+        new Float32Array(no),
+        new Float64Array(no),
+        new Float64Array(no),
+      ];
+      js.maxPool2d(x, ow_, iw, g);
+      native!.maxPool2d(x, og_, ig, g);
+      expectClose(`maxPool 2x2/2 ${h}x${w}`, og_, ow_, 0, 0);
+      expectClose(`maxPool 2x2/2 indices ${h}x${w}`, ig, iw, 0, 0);
+    }
+  });
   it('max (indices too), average (countIncludePad, divisor) and adaptive, forward and backward', () => {
     const r = rng(31);
     for (let t = 0, done = 0; done < 40 && t < 200; t++) {

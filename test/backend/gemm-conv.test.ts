@@ -172,6 +172,13 @@ d('native conv2d matches the reference', () => {
       [geom(5, 3, 20, 20, 7, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // 400 positions: groups of 3 + 2
       [geom(9, 5, 4, 4, 6, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // tiny maps: all 9 in one GEMM
       [geom(2, 32, 14, 14, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // small-CNN conv2 shape
+      [geom(3, 1, 12, 12, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // K = 9: transposed weight gradient
+      [geom(4, 24, 1, 1, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // 1x1 map: only the centre tap lives
+      [geom(2, 6, 2, 7, 4, [5, 3], [2, 1], [3, 1], [1, 2], 2), false], // dead rows of taps, grouped, dilated
+      [geom(2, 4, 9, 9, 12, [1, 1], [1, 1], [0, 0], [1, 1], 2), true], // K = 2 per group, transposed, grouped
+      [geom(2, 8, 30, 30, 12, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // implicit im2col (long rows)
+      [geom(1, 16, 29, 31, 5, [3, 3], [2, 2], [2, 2], [2, 2], 1), false], // implicit, strided + dilated
+      [geom(1, 6, 40, 9, 10, [3, 5], [1, 2], [0, 2], [1, 1], 2), true], // implicit, one sample, grouped
     ];
     cases.forEach(([g, bias], i) => convCase(500 + i, g!, bias));
   });

@@ -24,6 +24,7 @@ import {
   maxPool2d,
   maxPool2dBackward,
 } from './pool.js';
+import { batchNormApply, batchNormBackward, batchNormStats } from './norm.js';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -57,4 +58,7 @@ export const jsBackend: Backend = {
   avgPool2dBackward,
   adaptiveAvgPool2d,
   adaptiveAvgPool2dBackward,
+  batchNormStats,
+  batchNormApply,
+  batchNormBackward,
 };

@@ -28,6 +28,7 @@ export interface NativeBinding {
   memoryStats(): MemoryStats;
   emptyCache(): void;
   fmaPeak(threads: number, reps: number): number;
+  threadCpuMs(): number;
   setNumThreads(n: number): void;
   matmul(
     a: F32,
@@ -74,6 +75,32 @@ export interface NativeBinding {
     w: number,
     oh: number,
     ow: number,
+  ): void;
+  batchNormStats(x: F32, n: number, c: number, s: number, mean: Float64Array, varb: Float64Array): void;
+  batchNormApply(
+    x: F32,
+    n: number,
+    c: number,
+    s: number,
+    mean: Float64Array,
+    invstd: Float64Array,
+    w: F32 | null,
+    b: F32 | null,
+    y: F32,
+  ): void;
+  batchNormBackward(
+    x: F32,
+    gy: F32,
+    n: number,
+    c: number,
+    s: number,
+    mean: Float64Array,
+    invstd: Float64Array,
+    w: F32 | null,
+    training: boolean,
+    gx: F32 | null,
+    gw: F32 | null,
+    gb: F32 | null,
   ): void;
 }
 

@@ -3,6 +3,7 @@
 // would cost more than the work.
 import type { Backend, Conv2dGeom, Pool2dGeom } from '../backend.js';
 import { jsBackend as js } from '../js/index.js';
+import { batchNormApply, batchNormBackward, batchNormStats } from '../js/norm.js';
 import { allocStorage, bytesPerElement, type DType, type Storage } from '../../tensor/dtype.js';
 import { BINARY_CODE, COMPARE_FROM, REDUCE_CODE, UNARY_CODE, type NativeBinding } from './binding.js';
 
@@ -63,8 +64,35 @@ function pooledAlloc(nb: NativeBinding, dtype: DType, n: number): Storage {
   }
 }
 
-export function createNativeBackend(nb: NativeBinding): Backend {
+/** The fused batch-norm kernels of src/backend/js/norm.ts, native for float32 (not in Backend yet). */
+export interface BatchNormKernels {
+  batchNormStats: typeof batchNormStats;
+  batchNormApply: typeof batchNormApply;
+  batchNormBackward: typeof batchNormBackward;
+}
+
+function nativeBatchNorm(nb: NativeBinding): BatchNormKernels {
+  const opt = (t: Float32Array | Float64Array | null): t is Float32Array | null => t === null || f32(t);
   return {
+    batchNormStats(x, n, c, s, mean, varb) {
+      if (f32(x)) nb.batchNormStats(x, n, c, s, mean, varb);
+      else batchNormStats(x, n, c, s, mean, varb);
+    },
+    batchNormApply(x, n, c, s, mean, invstd, w, b, y) {
+      if (f32(x) && f32(y) && opt(w) && opt(b)) nb.batchNormApply(x, n, c, s, mean, invstd, w, b, y);
+      else batchNormApply(x, n, c, s, mean, invstd, w, b, y);
+    },
+    batchNormBackward(x, gy, n, c, s, mean, invstd, w, training, gx, gw, gb) {
+      if (f32(x) && f32(gy) && opt(w) && opt(gx) && opt(gw) && opt(gb))
+        nb.batchNormBackward(x, gy, n, c, s, mean, invstd, w, training, gx, gw, gb);
+      else batchNormBackward(x, gy, n, c, s, mean, invstd, w, training, gx, gw, gb);
+    },
+  };
+}
+
+export function createNativeBackend(nb: NativeBinding): Backend & BatchNormKernels {
+  const backend: Backend & BatchNormKernels = {
+    ...nativeBatchNorm(nb),
     name: 'native',
     alloc: (dtype, n) => pooledAlloc(nb, dtype, n),
 
@@ -185,6 +213,7 @@ export function createNativeBackend(nb: NativeBinding): Backend {
       else js.adaptiveAvgPool2dBackward(gy, planes, h, w, oh, ow, gx);
     },
   };
+  return backend;
 }
 
 export type { NativeBinding } from './binding.js';

@@ -6,7 +6,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as ops from '../../ops/index.js';
 import { assertFloat, checkTensor, empty, record } from '../../ops/util.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
-import { batchNormApply, batchNormBackward, batchNormStats } from '../../backend/js/norm.js';
+import { getBackend } from '../../backend/index.js';
 
 export interface BatchNormOptions {
   training?: boolean;
@@ -56,7 +56,7 @@ export function batchNorm(
       );
     }
     const varb = new Float64Array(c);
-    batchNormStats(x.data as FloatStorage, n, c, sp, mean, varb);
+    getBackend().batchNormStats(x.data as FloatStorage, n, c, sp, mean, varb);
     for (let ch = 0; ch < c; ch++) invstd[ch] = 1 / Math.sqrt(varb[ch]! + eps);
     if (runningMean && runningVar) {
       const momentum =
@@ -85,7 +85,7 @@ export function batchNorm(
   const wt = weight && weight.dtype !== x.dtype ? ops.cast(weight, x.dtype) : weight;
   const bs = bias && bias.dtype !== x.dtype ? ops.cast(bias, x.dtype) : bias;
   const y = empty(x.dtype, x.shape);
-  batchNormApply(
+  getBackend().batchNormApply(
     x.data as FloatStorage,
     n,
     c,
@@ -101,7 +101,7 @@ export function batchNorm(
     const gx = needs[0] ? empty(x.dtype, x.shape) : null;
     const gw = wt && needs[1] ? empty(wt.dtype, wt.shape) : null;
     const gb = bs && needs[wt ? 2 : 1] ? empty(bs.dtype, bs.shape) : null;
-    batchNormBackward(
+    getBackend().batchNormBackward(
       x.data as FloatStorage,
       g.data as FloatStorage,
       n,

@@ -1,0 +1,60 @@
+// Shared pieces of the conv2d implementation (conv.cc drives; conv_lowering.cc turns convolutions into GEMM
+// operands; conv_depthwise.cc has the direct depthwise loops). Internal to the addon.
+#pragma once
+#include <stdint.h>
+
+#include "gemm.h"
+#include "ops.h"
+
+namespace wr {
+namespace conv {
+
+// Output positions o in [lo, hi) read input o*stride + off inside [0, in).
+inline void valid_range(long off, long stride, long in, long out_n, long* lo, long* hi) {
+  long a = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  long b = in - 1 - off < 0 ? 0 : (in - 1 - off) / stride + 1;
+  if (b > out_n) b = out_n;
+  if (a > b) a = b;
+  *lo = a;
+  *hi = b;
+}
+
+struct Plan {
+  long cg, og, K, L, HW, S;
+  bool direct;  // 1x1, stride 1, no padding, S == 1: the input plane block is col itself
+};
+
+Plan plan(const ConvGeom& g);
+
+inline bool is_depthwise(const ConvGeom& g) { return g.groups > 1 && g.c == g.groups; }
+
+// im2col of S samples (from the group's first channel at x, sample stride xs) into col [K x S*L].
+void par_im2col(const float* x, long xs, long S, const ConvGeom& g, const Plan& p, float* col);
+// gx planes of the group's channels, zeroed, += every col entry read from them (S samples, stride xs).
+void par_col2im(const float* col, long S, const ConvGeom& g, const Plan& p, float* gx, long xs);
+// dst[oc][s*L + l] = src[s*ss + oc*L + l]: S samples' [og x L] blocks side by side.
+void gather_rows(const float* src, long ss, long S, long og, long L, float* dst);
+
+// Implicit im2col: B = col for the forward GEMM, packed straight from the input (see conv_lowering.cc).
+struct ColRow {
+  long xoff;        // c * H * W
+  long offy, offx;  // i*dh - ph, j*dw - pw
+  long xlo, xhi;    // output columns ox whose input column ox*sw + offx is inside [0, W)
+};
+struct ColPack {
+  const float* x;  // first channel of the group, first sample
+  long xs;         // sample stride
+  const ConvGeom* g;
+  const ColRow* rows;
+  long L;
+  int nr;
+};
+ColRow* col_rows(const ConvGeom& g, const Plan& p);
+void pack_col(const void* ctx, long p0, long kc, long j0, long nc, float* dst);
+
+void dw_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g);
+void dw_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);
+void dw_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g);
+
+}  // namespace conv
+}  // namespace wr

@@ -1,0 +1,97 @@
+// Fused batch-norm kernels over [N, C, S] (S = spatial size), the native twins of src/backend/js/norm.ts:
+// per-channel statistics in one pass each (double accumulators), the normalisation as one multiply-add, and
+// the closed-form backward. Channels are independent, so each is computed by one thread in a fixed order:
+// the results do not depend on the thread count.
+#include "ops.h"
+#include "parallel.h"
+
+namespace wr {
+namespace {
+
+template <class F>
+void over_channels(long n, long c, long s, F&& f) {
+  const int T = threads_for((double)n * c * s);
+  parallel(c >= T ? T : 1, [&](int t, int TT) {
+    long c0, c1;
+    chunk_range(c, t, TT, 1, &c0, &c1);
+    for (long ch = c0; ch < c1; ch++) f(ch);
+  });
+}
+
+}  // namespace
+
+void batch_norm_stats(const float* x, long n, long c, long s, double* mean, double* varb) {
+  const double L = (double)(n * s);
+  over_channels(n, c, s, [&](long ch) {
+    double sum = 0;
+    for (long i = 0; i < n; i++) {
+      const float* xr = x + (i * c + ch) * s;
+      for (long j = 0; j < s; j++) sum += xr[j];
+    }
+    const double m = sum / L;
+    double sq = 0;  // two-pass variance: no cancellation when |mean| >> std
+    for (long i = 0; i < n; i++) {
+      const float* xr = x + (i * c + ch) * s;
+      for (long j = 0; j < s; j++) {
+        const double d = xr[j] - m;
+        sq += d * d;
+      }
+    }
+    mean[ch] = m;
+    varb[ch] = sq / L;
+  });
+}
+
+void batch_norm_apply(const float* x, long n, long c, long s, const double* mean, const double* invstd,
+                      const float* w, const float* b, float* y) {
+  over_channels(n, c, s, [&](long ch) {
+    const double scale = invstd[ch] * (w ? w[ch] : 1.0);
+    const double shift = (b ? b[ch] : 0.0) - mean[ch] * scale;
+    for (long i = 0; i < n; i++) {
+      const float* xr = x + (i * c + ch) * s;
+      float* yr = y + (i * c + ch) * s;
+      for (long j = 0; j < s; j++) yr[j] = (float)(xr[j] * scale + shift);
+    }
+  });
+}
+
+// training: gx = w*invstd/L * (L*gy - sum(gy) - xhat*sum(gy*xhat)); eval: gx = gy*w*invstd.
+// gw = sum(gy*xhat), gb = sum(gy). Any output may be null.
+void batch_norm_backward(const float* x, const float* gy, long n, long c, long s, const double* mean,
+                         const double* invstd, const float* w, bool training, float* gx, float* gw, float* gb) {
+  const double L = (double)(n * s);
+  over_channels(n, c, s, [&](long ch) {
+    const double m = mean[ch], is = invstd[ch];
+    double sg = 0, sgx = 0;
+    for (long i = 0; i < n; i++) {
+      const float* xr = x + (i * c + ch) * s;
+      const float* gr = gy + (i * c + ch) * s;
+      for (long j = 0; j < s; j++) {
+        sg += gr[j];
+        sgx += gr[j] * ((xr[j] - m) * is);
+      }
+    }
+    if (gw) gw[ch] = (float)sgx;
+    if (gb) gb[ch] = (float)sg;
+    if (!gx) return;
+    const double wv = w ? w[ch] : 1.0;
+    if (training) {
+      const double k = wv * is / L, bcoef = sgx * is;
+      for (long i = 0; i < n; i++) {
+        const float* xr = x + (i * c + ch) * s;
+        const float* gr = gy + (i * c + ch) * s;
+        float* o = gx + (i * c + ch) * s;
+        for (long j = 0; j < s; j++) o[j] = (float)(k * (L * gr[j] - sg - (xr[j] - m) * bcoef));
+      }
+    } else {
+      const double k = wv * is;
+      for (long i = 0; i < n; i++) {
+        const float* gr = gy + (i * c + ch) * s;
+        float* o = gx + (i * c + ch) * s;
+        for (long j = 0; j < s; j++) o[j] = (float)(gr[j] * k);
+      }
+    }
+  });
+}
+
+}  // namespace wr
