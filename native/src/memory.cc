@@ -271,10 +271,12 @@ void zero(void* p, size_t bytes) {
   });
 }
 
-// alloc(bytes): a zero-filled ArrayBuffer of `bytes` from the pool.
+// alloc(bytes, zero = true): an ArrayBuffer of `bytes` from the pool, zero-filled unless `zero` is false (for
+// outputs a kernel overwrites entirely: a reused block then skips its memset).
 napi_value Alloc(napi_env env, napi_callback_info info) {
   Args a(env, info, "alloc");
   const long bytes = a.integer(0);
+  const bool want_zero = a.is_null(1) || a.boolean(1);
   if (a.failed) return nullptr;
   EnvState* s = state(env);
   const size_t cls = size_class((size_t)bytes < kMinPooled ? kMinPooled : (size_t)bytes);
@@ -286,7 +288,7 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
   }
   if (p) {
     s->stats.hits++;
-    if (dirty) zero(p, (size_t)bytes);
+    if (dirty && want_zero) zero(p, (size_t)bytes);
   } else {
     s->stats.misses++;
     s->missed_bytes += cls;

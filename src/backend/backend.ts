@@ -107,6 +107,11 @@ export interface Backend {
   readonly name: string;
   /** Allocate a zero-filled buffer for `n` elements of `dtype`. The pool seam: a backend may recycle blocks. */
   alloc(dtype: DType, n: number): Storage;
+  /**
+   * A buffer whose contents are unspecified (a recycled block is not cleared), for outputs that a kernel writes
+   * entirely. Optional: ops fall back to `alloc`.
+   */
+  allocUninit?(dtype: DType, n: number): Storage;
 
   unary(op: UnaryOp, x: Storage, out: Storage, p?: UnaryParams): void;
   /** out = g * f'(x), with y = f(x) given too so kernels may use whichever is cheaper. */

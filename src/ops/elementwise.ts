@@ -13,7 +13,7 @@ import {
 import { broadcastShapes, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumToShape } from './reduce.js';
-import { checkTensor, empty, record, scalarTensor, type TensorOrScalar } from './util.js';
+import { checkTensor, emptyUninit, record, scalarTensor, type TensorOrScalar } from './util.js';
 
 function lift(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor] {
   if (typeof a === 'number' && typeof b === 'number')
@@ -36,7 +36,7 @@ function gradFor(g: Tensor, x: Tensor): Tensor {
 
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType): Tensor {
   const shape = shapesEqual(a.shape, b.shape) ? [...a.shape] : broadcastShapes(op, a.shape, b.shape);
-  const out = empty(dtype, shape);
+  const out = emptyUninit(dtype, shape);
   getBackend().binary(op, a.data, a.shape, b.data, b.shape, out.data, shape);
   return out;
 }
@@ -127,7 +127,7 @@ export function where(cond: Tensor, x: TensorOrScalar, y: TensorOrScalar): Tenso
   const [a, b] = lift('where', x, y);
   const dtype = promoteTypes(a.dtype, b.dtype);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
-  const out = empty(dtype, shape);
+  const out = emptyUninit(dtype, shape);
   getBackend().where(cond.data, cond.shape, a.data, a.shape, b.data, b.shape, out.data, shape);
   return record('where', [a, b], out, (g, needs) => {
     const zero = scalarTensor(0, g.dtype);
@@ -159,10 +159,10 @@ export function unaryOp(op: UnaryOp, x: Tensor, p?: UnaryParams): Tensor {
   else if (dtype === 'bool' && op !== 'abs') {
     throw new Error(`${op}: not supported for bool tensors`);
   }
-  const out = empty(dtype, x.shape);
+  const out = emptyUninit(dtype, x.shape);
   getBackend().unary(op, x.data, out.data, p);
   return record(op, [x], out, (g) => {
-    const gx = empty(x.dtype, x.shape);
+    const gx = emptyUninit(x.dtype, x.shape);
     const gg = g.dtype === x.dtype ? g : cast(g, x.dtype);
     getBackend().unaryGrad(
       op,
@@ -223,7 +223,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   let dtype = x.dtype;
   if (!isFloat(dtype) && ((min != null && !Number.isInteger(min)) || (max != null && !Number.isInteger(max))))
     dtype = 'float32';
-  const out = empty(dtype, x.shape);
+  const out = emptyUninit(dtype, x.shape);
   getBackend().clamp(x.data, lo, hi, out.data);
   return record('clamp', [x], out, (g) => {
     // gradient passes where min <= x <= max (torch's convention at the bounds)
@@ -238,7 +238,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor('to', x);
   if (x.dtype === dtype) return x;
-  const out = empty(dtype, x.shape);
+  const out = emptyUninit(dtype, x.shape);
   const s = x.data;
   const d = out.data;
   if (dtype === 'float32' || dtype === 'float64') d.set(s as never);
@@ -250,7 +250,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 /** A copy that stays in the graph. */
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', x);
-  const out = empty(x.dtype, x.shape);
+  const out = emptyUninit(x.dtype, x.shape);
   out.data.set(x.data as never);
   return record('clone', [x], out, (g) => [g]);
 }

@@ -6,19 +6,21 @@ import type { Tensor } from '../tensor/tensor.js';
 import { cast } from './elementwise.js';
 import { promoteTypes } from '../tensor/dtype.js';
 import { expand, reshape, squeeze, unsqueeze } from './shape.js';
-import { assertFloat, checkTensor, empty, record } from './util.js';
+import { assertFloat, checkTensor, empty, emptyUninit, record } from './util.js';
 
 /** [B, m, k] @ [B, k, n] → [B, m, n] on contiguous buffers; backward by the same kernel with transposes. */
 function bmm(a: Tensor, b: Tensor): Tensor {
   const [B, m, k] = a.shape as [number, number, number];
   const n = b.shape[2]!;
-  const out = empty(a.dtype, [B, m, n]);
+  // a GEMM writes every output element when k > 0 (k = 0 must give zeros)
+  const alloc = k > 0 && m > 0 && n > 0 ? emptyUninit : empty;
+  const out = alloc(a.dtype, [B, m, n]);
   getBackend().matmul(a.data as FloatStorage, b.data as FloatStorage, out.data as FloatStorage, B, m, k, n);
   return record('matmul', [a, b], out, (g, needs) => {
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
     if (needs[0]) {
-      ga = empty(a.dtype, a.shape); // g @ b^T
+      ga = (n > 0 ? emptyUninit : empty)(a.dtype, a.shape); // g @ b^T
       getBackend().matmul(
         g.data as FloatStorage,
         b.data as FloatStorage,
@@ -31,7 +33,7 @@ function bmm(a: Tensor, b: Tensor): Tensor {
       );
     }
     if (needs[1]) {
-      gb = empty(b.dtype, b.shape); // a^T @ g
+      gb = (m > 0 ? emptyUninit : empty)(b.dtype, b.shape); // a^T @ g
       getBackend().matmul(
         a.data as FloatStorage,
         g.data as FloatStorage,

@@ -6,7 +6,7 @@ import { checkShape, fmtShape, normDim, numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cast } from './elementwise.js';
 import { sumToShape } from './reduce.js';
-import { checkTensor, empty, record } from './util.js';
+import { checkTensor, empty, emptyUninit, record } from './util.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -81,7 +81,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(perm).size !== perm.length) throw new Error(`permute: repeated dim in ${fmtShape(dims)}`);
   if (perm.every((p, i) => p === i)) return x;
   const shape = perm.map((p) => x.shape[p]!);
-  const out = empty(x.dtype, shape);
+  const out = emptyUninit(x.dtype, shape);
   getBackend().permute(x.data, x.shape, perm, out.data);
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
@@ -123,7 +123,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   });
   checkShape('expand', target);
   if (target.length === x.ndim && target.every((s, i) => s === x.shape[i])) return x;
-  const out = empty(x.dtype, target);
+  const out = emptyUninit(x.dtype, target);
   getBackend().expand(x.data, x.shape, out.data, target);
   return record('expand', [x], out, (g) => [sumToShape(g, x.shape)]);
 }
@@ -211,7 +211,7 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   const shape = [...x.shape];
   shape[d] = len;
   const [outer, , inner] = axisSplit(x.shape, d);
-  const out = empty(x.dtype, shape);
+  const out = emptyUninit(x.dtype, shape);
   getBackend().sliceAxis(x.data, outer, n, inner, s, len, step, out.data);
   return record('slice', [x], out, (g) => {
     const gx = empty(g.dtype, x.shape);
@@ -294,7 +294,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const shape = [...x.shape];
   if (x.ndim > 0) shape[d] = index.numel;
   const [outer, , inner] = x.ndim === 0 ? [1, 1, 1] : axisSplit(x.shape, d);
-  const out = empty(x.dtype, shape);
+  const out = emptyUninit(x.dtype, shape);
   getBackend().indexSelect(x.data, outer, n, inner, index.data, out.data);
   return record('indexSelect', [x], out, (g) => {
     const gx = empty(g.dtype, x.shape);
@@ -321,7 +321,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   checkIndex('gather', index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${d}`);
-  const out = empty(x.dtype, index.shape);
+  const out = emptyUninit(x.dtype, index.shape);
   getBackend().gather(x.data, x.shape, d, index.data, index.shape, out.data);
   return record('gather', [x], out, (g) => {
     const gx = empty(g.dtype, x.shape);

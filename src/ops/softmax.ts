@@ -4,7 +4,7 @@ import type { FloatStorage } from '../tensor/dtype.js';
 import { normDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cast } from './elementwise.js';
-import { checkTensor, empty, record } from './util.js';
+import { checkTensor, emptyUninit, record } from './util.js';
 
 function softmaxImpl(name: string, x: Tensor, dim: number, log: boolean): Tensor {
   checkTensor(name, x);
@@ -13,10 +13,10 @@ function softmaxImpl(name: string, x: Tensor, dim: number, log: boolean): Tensor
   const n = xin.ndim === 0 ? 1 : xin.shape[d]!;
   const outer = xin.shape.slice(0, d).reduce((a, b) => a * b, 1);
   const inner = xin.shape.slice(d + 1).reduce((a, b) => a * b, 1);
-  const out = empty(xin.dtype, xin.shape);
+  const out = emptyUninit(xin.dtype, xin.shape);
   getBackend().softmax(xin.data as FloatStorage, outer, n, inner, out.data as FloatStorage, log);
   return record(name, [xin], out, (g) => {
-    const gx = empty(xin.dtype, xin.shape);
+    const gx = emptyUninit(xin.dtype, xin.shape);
     getBackend().softmaxGrad(
       out.data as FloatStorage,
       g.data as FloatStorage,

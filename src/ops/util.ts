@@ -14,6 +14,16 @@ export function empty(dtype: DType, shape: readonly number[]): Tensor {
   return new Tensor(getBackend().alloc(dtype, numel(shape)), shape, dtype);
 }
 
+/**
+ * A tensor for an output the caller overwrites entirely: its contents are unspecified (the backend may skip
+ * clearing a recycled block). Never hand one out before every element is written.
+ */
+export function emptyUninit(dtype: DType, shape: readonly number[]): Tensor {
+  const be = getBackend();
+  const n = numel(shape);
+  return new Tensor(be.allocUninit ? be.allocUninit(dtype, n) : be.alloc(dtype, n), shape, dtype);
+}
+
 /** A 0-d constant tensor holding `v` as `dtype`. */
 export function scalarTensor(v: number, dtype: DType): Tensor {
   const t = empty(dtype, []);

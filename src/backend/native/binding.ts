@@ -24,7 +24,7 @@ export interface MemoryStats {
 export interface NativeBinding {
   info(): { isa: string; threads: number; available: string[] };
   /** A zero-filled pooled ArrayBuffer (undefined where the runtime forbids external buffers). */
-  alloc(bytes: number): ArrayBuffer | undefined;
+  alloc(bytes: number, zero?: boolean): ArrayBuffer | undefined;
   memoryStats(): MemoryStats;
   emptyCache(): void;
   fmaPeak(threads: number, reps: number): number;

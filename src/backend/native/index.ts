@@ -44,9 +44,9 @@ function packPool(g: Pool2dGeom): Int32Array {
 }
 
 /** Zero-filled storage; large buffers from the native pool (recycled once the GC proves them unreachable). */
-function pooledAlloc(nb: NativeBinding, dtype: DType, n: number): Storage {
+function pooledAlloc(nb: NativeBinding, dtype: DType, n: number, zero = true): Storage {
   const bytes = n * bytesPerElement(dtype);
-  const ab = bytes >= POOLED_BYTES ? nb.alloc(bytes) : undefined;
+  const ab = bytes >= POOLED_BYTES ? nb.alloc(bytes, zero) : undefined;
   if (!ab) return allocStorage(dtype, n);
   switch (dtype) {
     case 'float32':
@@ -95,6 +95,7 @@ export function createNativeBackend(nb: NativeBinding): Backend & BatchNormKerne
     ...nativeBatchNorm(nb),
     name: 'native',
     alloc: (dtype, n) => pooledAlloc(nb, dtype, n),
+    allocUninit: (dtype, n) => pooledAlloc(nb, dtype, n, false),
 
     unary(op, x, out, p) {
       const code = UNARY_CODE[op];

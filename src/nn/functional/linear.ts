@@ -4,7 +4,7 @@ import type { FloatStorage } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as ops from '../../ops/index.js';
-import { assertFloat, checkTensor, empty, record } from '../../ops/util.js';
+import { assertFloat, checkTensor, empty, emptyUninit, record } from '../../ops/util.js';
 
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkTensor('linear', x);
@@ -25,7 +25,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const lead = x.shape.slice(0, -1);
   const rows = lead.reduce((a, b) => a * b, 1);
-  const out = empty(x.dtype, [...lead, outF]);
+  const out = (inF > 0 ? emptyUninit : empty)(x.dtype, [...lead, outF]);
   const be = getBackend();
   be.matmul(
     x.data as FloatStorage,
@@ -47,7 +47,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     if (needs[0]) {
-      gx = empty(x.dtype, x.shape); // g @ W
+      gx = (outF > 0 ? emptyUninit : empty)(x.dtype, x.shape); // g @ W
       be.matmul(
         g.data as FloatStorage,
         weight.data as FloatStorage,
@@ -59,7 +59,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       );
     }
     if (needs[1]) {
-      gw = empty(weight.dtype, weight.shape); // gᵀ @ x
+      gw = (rows > 0 ? emptyUninit : empty)(weight.dtype, weight.shape); // gᵀ @ x
       be.matmul(g.data as FloatStorage, x.data as FloatStorage, gw.data as FloatStorage, 1, outF, rows, inF, {
         transA: true,
       });

@@ -4,7 +4,7 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { fmtShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as ops from '../../ops/index.js';
-import { assertFloat, checkTensor, empty, record } from '../../ops/util.js';
+import { assertFloat, checkTensor, emptyUninit, record } from '../../ops/util.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
 import { getBackend } from '../../backend/index.js';
 
@@ -84,7 +84,7 @@ export function batchNorm(
   }
   const wt = weight && weight.dtype !== x.dtype ? ops.cast(weight, x.dtype) : weight;
   const bs = bias && bias.dtype !== x.dtype ? ops.cast(bias, x.dtype) : bias;
-  const y = empty(x.dtype, x.shape);
+  const y = emptyUninit(x.dtype, x.shape);
   getBackend().batchNormApply(
     x.data as FloatStorage,
     n,
@@ -98,9 +98,9 @@ export function batchNorm(
   );
   const inputs = [x, ...(wt ? [wt] : []), ...(bs ? [bs] : [])];
   return record('batchNorm', inputs, y, (g, needs) => {
-    const gx = needs[0] ? empty(x.dtype, x.shape) : null;
-    const gw = wt && needs[1] ? empty(wt.dtype, wt.shape) : null;
-    const gb = bs && needs[wt ? 2 : 1] ? empty(bs.dtype, bs.shape) : null;
+    const gx = needs[0] ? emptyUninit(x.dtype, x.shape) : null;
+    const gw = wt && needs[1] ? emptyUninit(wt.dtype, wt.shape) : null;
+    const gb = bs && needs[wt ? 2 : 1] ? emptyUninit(bs.dtype, bs.shape) : null;
     getBackend().batchNormBackward(
       x.data as FloatStorage,
       g.data as FloatStorage,

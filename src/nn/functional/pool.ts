@@ -6,7 +6,7 @@ import type { FloatStorage } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as ops from '../../ops/index.js';
-import { assertFloat, checkTensor, empty, record } from '../../ops/util.js';
+import { assertFloat, checkTensor, empty, emptyUninit, record } from '../../ops/util.js';
 import { pair, type Pair } from './conv.js';
 
 export interface MaxPool2dOptions {
@@ -82,8 +82,8 @@ export function maxPool2d(
 ): Tensor | { output: Tensor; indices: Tensor } {
   const { geom, lead } = geometry('maxPool2d', x, kernelSize, opts);
   const shape = [...lead, geom.oh, geom.ow];
-  const out = empty(x.dtype, shape);
-  const idx = empty('int64', shape);
+  const out = emptyUninit(x.dtype, shape);
+  const idx = emptyUninit('int64', shape);
   const be = getBackend();
   be.maxPool2d(x.data as FloatStorage, out.data as FloatStorage, idx.data as Float64Array, geom);
   record('maxPool2d', [x], out, (g) => {
@@ -101,7 +101,7 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, opts: AvgPool2dOptions = 
   if (opts.divisorOverride != null && (!Number.isFinite(div) || div <= 0)) {
     throw new Error(`avgPool2d: divisorOverride must be positive, got ${div}`);
   }
-  const out = empty(x.dtype, [...lead, geom.oh, geom.ow]);
+  const out = emptyUninit(x.dtype, [...lead, geom.oh, geom.ow]);
   const be = getBackend();
   be.avgPool2d(x.data as FloatStorage, out.data as FloatStorage, geom, cip, div);
   return record('avgPool2d', [x], out, (g) => {
@@ -135,7 +135,7 @@ export function adaptiveAvgPool2d(
   const lead = x.shape.slice(0, -2);
   const planes = lead.reduce((a, b) => a * b, 1);
   if (oh === 1 && ow === 1) return ops.mean(x, [-2, -1], true);
-  const out = empty(x.dtype, [...lead, oh, ow]);
+  const out = emptyUninit(x.dtype, [...lead, oh, ow]);
   const be = getBackend();
   be.adaptiveAvgPool2d(x.data as FloatStorage, planes, h, w, oh, ow, out.data as FloatStorage);
   return record('adaptiveAvgPool2d', [x], out, (g) => {
