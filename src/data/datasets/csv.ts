@@ -2,12 +2,10 @@
 // the CSV's folder unless `root` is given; labels are class indices, or class names mapped in sorted order.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { checkIndex, type Dataset, type SampleContext, type WorkerSpec } from '../dataset.js';
+import type { WorkerSpec } from '../dataset.js';
 import type { Image } from '../image.js';
-import { decodeImage } from './decode.js';
-import type { FolderSample } from './image-folder.js';
+import { FileImageDataset, type FolderSample } from './file-images.js';
 import {
-  applyTransforms,
   transformSpecs,
   transformsFromSpecs,
   type TransformSpecs,
@@ -50,7 +48,7 @@ export function parseCsvLine(line: string): string[] {
 }
 
 /** A dataset of image files listed in a `path,label` CSV; samples are [RGB Image, label]. */
-export class ImageCSV<X = Image, Y = number> implements Dataset<[X, Y]> {
+export class ImageCSV<X = Image, Y = number> extends FileImageDataset<X, Y> {
   readonly csv: string;
   readonly root: string;
   readonly classes: readonly string[];
@@ -58,6 +56,7 @@ export class ImageCSV<X = Image, Y = number> implements Dataset<[X, Y]> {
   protected readonly opts: ImageCSVOptions<X, Y>;
 
   constructor(csv: string, opts: ImageCSVOptions<X, Y> = {}) {
+    super();
     this.csv = resolve(csv);
     this.opts = opts;
     this.root = resolve(opts.root ?? dirname(this.csv));
@@ -108,27 +107,6 @@ export class ImageCSV<X = Image, Y = number> implements Dataset<[X, Y]> {
         return { path, target };
       }),
     );
-  }
-
-  get length(): number {
-    return this.samples.length;
-  }
-
-  /** Class index of every sample, in order. */
-  get targets(): number[] {
-    return this.samples.map((s) => s.target);
-  }
-
-  /** Decode sample `index` and apply the transforms. */
-  async get(index: number, ctx?: SampleContext): Promise<[X, Y]> {
-    const s = this.samples[checkIndex('ImageCSV.get', index, this.length)]!;
-    const img = await decodeImage(s.path, this.opts.mode ?? 'RGB');
-    return applyTransforms(img, s.target, this.opts, ctx);
-  }
-
-  /** The file behind sample `index` (used in error messages). */
-  describe(index: number): string {
-    return this.samples[index]?.path ?? `#${index}`;
   }
 
   workerSpec(): WorkerSpec {

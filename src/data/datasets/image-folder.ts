@@ -2,11 +2,11 @@
 // sorted walk order; images decoded by sharp to RGB on get(). Empty classes and image-less folders are errors.
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { checkIndex, type Dataset, type SampleContext, type WorkerSpec } from '../dataset.js';
+import type { WorkerSpec } from '../dataset.js';
+import { FileImageDataset, type FolderSample } from './file-images.js';
 import type { Image } from '../image.js';
-import { decodeImage, IMG_EXTENSIONS } from './decode.js';
+import { IMG_EXTENSIONS } from './decode.js';
 import {
-  applyTransforms,
   transformSpecs,
   transformsFromSpecs,
   type TransformSpecs,
@@ -22,11 +22,7 @@ export interface ImageFolderOptions<X, Y> extends VisionOptions<X, Y> {
   mode?: 'RGB' | 'L' | 'RGBA';
 }
 
-/** One file and its class index. */
-export interface FolderSample {
-  path: string;
-  target: number;
-}
+export type { FolderSample } from './file-images.js';
 
 /** Files under `dir` (recursively, following links), in Python's sorted(os.walk()) order. */
 function walk(dir: string, out: string[]): void {
@@ -45,7 +41,7 @@ function walk(dir: string, out: string[]): void {
 }
 
 /** A folder per class of image files; samples are [RGB Image, class index] before the transforms. */
-export class ImageFolder<X = Image, Y = number> implements Dataset<[X, Y]> {
+export class ImageFolder<X = Image, Y = number> extends FileImageDataset<X, Y> {
   readonly root: string;
   readonly classes: readonly string[];
   readonly classToIdx: Readonly<Record<string, number>>;
@@ -54,6 +50,7 @@ export class ImageFolder<X = Image, Y = number> implements Dataset<[X, Y]> {
   protected readonly opts: ImageFolderOptions<X, Y>;
 
   constructor(root: string, opts: ImageFolderOptions<X, Y> = {}) {
+    super();
     this.root = resolve(root);
     this.opts = opts;
     this.extensions = (opts.extensions ?? IMG_EXTENSIONS).map((e) => e.toLowerCase());
@@ -92,27 +89,6 @@ export class ImageFolder<X = Image, Y = number> implements Dataset<[X, Y]> {
         `ImageFolder: found no valid file for the classes ${empty.join(', ')} in ${this.root}. Supported extensions are: ${this.extensions.join(', ')} (pass allowEmpty: true to keep empty classes)`,
       );
     this.samples = Object.freeze(samples);
-  }
-
-  get length(): number {
-    return this.samples.length;
-  }
-
-  /** Class index of every sample, in order (torchvision's `targets`). */
-  get targets(): number[] {
-    return this.samples.map((s) => s.target);
-  }
-
-  /** Decode sample `index` and apply the transforms. */
-  async get(index: number, ctx?: SampleContext): Promise<[X, Y]> {
-    const s = this.samples[checkIndex('ImageFolder.get', index, this.length)]!;
-    const img = await decodeImage(s.path, this.opts.mode ?? 'RGB');
-    return applyTransforms(img, s.target, this.opts, ctx);
-  }
-
-  /** The file behind sample `index` (used in error messages). */
-  describe(index: number): string {
-    return this.samples[index]?.path ?? `#${index}`;
   }
 
   workerSpec(): WorkerSpec {
