@@ -2,7 +2,7 @@
 // $TORCH_HOME/hub/checkpoints (files PyTorch already downloaded are reused), then a checked download.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadBytes } from '../io/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { skipInit } from '../nn/init.js';
@@ -110,7 +110,14 @@ export async function resolveWeightsFile(info: WeightsInfo, opts: ResolveOptions
     );
   }
   const url = opts.baseUrl ? `${opts.baseUrl.replace(/\/$/, '')}/${info.file}` : info.url;
-  await downloadFile(url, dest, { sha256: info.sha256Prefix, progress: opts.progress });
+  try {
+    await downloadFile(url, dest, { sha256: info.sha256Prefix, progress: opts.progress });
+  } catch (e) {
+    if (!(e instanceof Error) || !e.message.startsWith('could not download')) throw e;
+    throw new Error(
+      `${e.message}. Download it yourself and put it at ${dest} (folder ${dirname(dest)}), or pass an explicit file path`,
+    );
+  }
   return dest;
 }
 

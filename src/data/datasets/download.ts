@@ -1,20 +1,12 @@
-// Downloading dataset files: HTTP(S) with redirects, MD5 verification, a progress bar (cli-progress), tried
-// mirror by mirror; offline or on a bad checksum the error names each file and the folder to put it in.
+// Downloading dataset files (MD5-checked, through src/util/download.ts), tried mirror by mirror; offline or on a
+// bad checksum the error names each file and the folder to put it in. Also a small tar extractor.
 import { createHash } from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import cliProgress from 'cli-progress';
+import { downloadFile } from '../../util/download.js';
+
+export { downloadFile, type DownloadOptions } from '../../util/download.js';
 
 /** One file of a dataset: its name at the mirror and its MD5. */
 export interface Resource {
@@ -22,90 +14,9 @@ export interface Resource {
   md5: string;
 }
 
-export interface DownloadOptions {
-  /** Expected MD5 (hex); the download is rejected when it differs. */
-  md5?: string;
-  /** Show a progress bar on stderr (default true; drawn only on a terminal). */
-  progress?: boolean;
-  /** Give up on a silent connection after this many ms (default 30000). */
-  timeoutMs?: number;
-}
-
 /** MD5 of a file, hex. */
 export function md5File(path: string): string {
   return createHash('md5').update(readFileSync(path)).digest('hex');
-}
-
-function request(url: string, timeoutMs: number, redirects = 5): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const get = url.startsWith('https:') ? httpsGet : url.startsWith('http:') ? httpGet : null;
-    if (!get) return reject(new Error(`unsupported URL ${url}`));
-    const req = get(url, (res) => {
-      const code = res.statusCode ?? 0;
-      if (code >= 300 && code < 400 && res.headers.location) {
-        res.resume();
-        if (redirects === 0) return reject(new Error('too many redirects'));
-        return resolve(request(new URL(res.headers.location, url).href, timeoutMs, redirects - 1));
-      }
-      if (code !== 200) {
-        res.resume();
-        return reject(new Error(`HTTP ${code}`));
-      }
-      resolve(res);
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
-
-/** Download `url` to `dest` (via `dest.part`, renamed once complete and verified). */
-export async function downloadFile(url: string, dest: string, opts: DownloadOptions = {}): Promise<void> {
-  mkdirSync(dirname(dest), { recursive: true });
-  const part = `${dest}.part`;
-  const res = await request(url, opts.timeoutMs ?? 30_000);
-  const total = Number(res.headers['content-length'] ?? 0);
-  const bar =
-    (opts.progress ?? true)
-      ? new cliProgress.SingleBar({
-          format: `${url.split('/').pop()} [{bar}] {percentage}% | {value}/{total} KiB | ETA {eta}s`,
-          hideCursor: true,
-          formatValue: (v, _o, type) =>
-            type === 'value' || type === 'total' ? String(Math.round(v / 1024)) : String(v),
-        })
-      : null;
-  bar?.start(total, 0);
-  const hash = createHash('md5');
-  let received = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const out = createWriteStream(part);
-      res.on('data', (chunk: Buffer) => {
-        hash.update(chunk);
-        received += chunk.length;
-        bar?.update(received);
-      });
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error('connection closed early')));
-      out.on('error', reject);
-      out.on('finish', resolve);
-      res.pipe(out);
-    });
-  } catch (e) {
-    rmSync(part, { force: true });
-    throw e;
-  } finally {
-    bar?.stop();
-  }
-  if (total > 0 && received !== total) {
-    rmSync(part, { force: true });
-    throw new Error(`incomplete download: ${received} of ${total} bytes`);
-  }
-  const md5 = hash.digest('hex');
-  if (opts.md5 && md5 !== opts.md5.toLowerCase()) {
-    rmSync(part, { force: true });
-    throw new Error(`checksum mismatch: MD5 ${md5}, expected ${opts.md5}`);
-  }
-  renameSync(part, dest);
 }
 
 /**
@@ -132,7 +43,7 @@ export async function downloadResources(
       try {
         await downloadFile(url, dest, {
           md5: r.md5,
-          progress: opts.progress ?? true,
+          progress: opts.progress,
           timeoutMs: opts.timeoutMs ?? 30_000,
         });
         tried.length = 0;
