@@ -13,7 +13,7 @@ import { imagenetClasses, pretrained, weightsInfo } from '../models/pretrained.j
 import type { Classifier } from '../models/registry.js';
 import { evaluate } from './fit.js';
 import type { ClassificationReport } from './metrics.js';
-import { buildData, buildModel, type DataBundle } from './recipe.js';
+import { buildData, buildModel, datasetStats, type DataBundle } from './recipe.js';
 
 /** Read a state dict file with a clear error when it is missing. */
 export async function readStateDict(file: string): Promise<Record<string, Tensor>> {
@@ -105,8 +105,8 @@ export async function predictImages(files: string[], o: PredictOptions): Promise
     names = data.classNames;
     model = await modelFromWeights(o.model, data, o.weights);
     const gray = data.inChannels === 1;
-    const mean = gray ? [0.286] : [0.485, 0.456, 0.406];
-    const std = gray ? [0.353] : [0.229, 0.224, 0.225];
+    // the normalisation the model was trained with (buildData's)
+    const { mean, std } = datasetStats(o.dataset);
     const t = T.compose([
       T.resize(data.inputSize),
       T.centerCrop(data.inputSize),

@@ -81,6 +81,11 @@ export interface DataOptions {
   rgb?: boolean;
 }
 
+/** The per-channel normalisation a dataset is trained with (and must be predicted with). */
+export function datasetStats(dataset: string): { mean: number[]; std: number[] } {
+  return STATS[oneOf('dataset', dataset, DATASETS)]!;
+}
+
 const STATS: Record<string, { mean: number[]; std: number[] }> = {
   'fashion-mnist': { mean: [0.286], std: [0.353] },
   mnist: { mean: [0.1307], std: [0.3081] },
