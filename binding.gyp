@@ -53,6 +53,7 @@
         "native/src/reduce.cc",
         "native/src/norm.cc",
         "native/src/pool.cc",
+        "native/src/optim.cc",
         "native/src/isa_portable.cc"
       ],
       "defines": ["NAPI_VERSION=8"],

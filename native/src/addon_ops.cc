@@ -387,6 +387,38 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// sgdStep(p, g, buf | null, wd, momentum, keep, negLr, nesterov, maximize, first)
+napi_value SgdStep(napi_env env, napi_callback_info info) {
+  Args a(env, info, "sgdStep");
+  size_t n = 0;
+  float* p = static_cast<float*>(a.typed(0, napi_float32_array, &n, "param must be a Float32Array"));
+  const float* g = a.f32(1, n, "grad must be a Float32Array");
+  float* buf = a.is_null(2) ? nullptr : a.f32(2, n, "momentum buffer must be a Float32Array");
+  const SgdHyper h{(float)a.number(3), (float)a.number(4), (float)a.number(5), (float)a.number(6),
+                   a.boolean(7), a.boolean(8), a.boolean(9)};
+  if (a.failed) return nullptr;
+  sgd_update(p, g, buf, (long)n, h);
+  return undefined(env);
+}
+
+// adamStep(p, g, m, v, vmax | null, [negStep, bc2Sqrt, b1, b2, omb1, omb2, eps, wd, decay], coupled, decoupled,
+// maximize): the float constants arrive in one Float32Array
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  Args a(env, info, "adamStep");
+  size_t n = 0;
+  float* p = static_cast<float*>(a.typed(0, napi_float32_array, &n, "param must be a Float32Array"));
+  const float* g = a.f32(1, n, "grad must be a Float32Array");
+  float* m = a.f32(2, n, "exp_avg must be a Float32Array");
+  float* v = a.f32(3, n, "exp_avg_sq must be a Float32Array");
+  float* vmax = a.is_null(4) ? nullptr : a.f32(4, n, "max_exp_avg_sq must be a Float32Array");
+  const float* c = a.f32(5, 9, "constants must be a Float32Array of 9");
+  const bool coupled = a.boolean(6), decoupled = a.boolean(7), maximize = a.boolean(8);
+  if (a.failed) return nullptr;
+  const AdamHyper h{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], coupled, decoupled, maximize};
+  adam_update(p, g, m, v, vmax, (long)n, h);
+  return undefined(env);
+}
+
 }  // namespace
 
 void register_ops(napi_env env, napi_value exports) {
@@ -413,6 +445,8 @@ void register_ops(napi_env env, napi_value exports) {
       WR_FN("batchNormStats", BatchNormStats),
       WR_FN("batchNormApply", BatchNormApply),
       WR_FN("batchNormBackward", BatchNormBackward),
+      WR_FN("sgdStep", SgdStep),
+      WR_FN("adamStep", AdamStep),
   };
 #undef WR_FN
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -19,6 +19,18 @@ enum BinaryCode {
 };
 static inline bool binary_is_compare(int op) { return op >= B_EQ; }
 
+// Fused optimizer updates (float32). Each field is a float32 constant computed as torch computes it; every
+// `fmaf` stands where torch's kernel does one fused multiply-add (add with alpha, addcmul), everything else is
+// one rounded operation, so the result is torch's to the bit.
+struct SgdHyper {
+  float wd, mom, keep, neg_lr;  // keep = 1 - dampening
+  int nesterov, maximize, first;  // first: the momentum buffer starts as the (decayed) gradient
+};
+struct AdamHyper {
+  float neg_step, bc2_sqrt, b1, b2, omb1, omb2, eps, wd, decay;  // omb = 1 - beta; decay = 1 - lr*wd (AdamW)
+  int coupled, decoupled, maximize;
+};
+
 struct IsaKernels {
   const char* name;
   // GEMM register tile and cache blocking (KC: depth of a packed panel; MC rows of A kept in L2;
@@ -55,6 +67,11 @@ struct IsaKernels {
   // max wins and the first NaN wins for good.
   void (*maxpool_row)(const float* x, long row0, long w, long kh, long kw, long dh, long dw, long sw, long xlo,
                       long xhi, float* best, int32_t* arg);
+  // SGD: d = ±g (+ wd*p); buf = mom*buf + keep*d (buf = d on the first step; buf null without momentum);
+  // d = nesterov ? d + mom*buf : buf; p += neg_lr*d.
+  void (*sgd_step)(float* p, const float* g, float* buf, long n, const SgdHyper& h);
+  // Adam/AdamW (vmax non-null: amsgrad): m = b1*m + omb1*g; v = b2*v + omb2*g*g; p += neg_step*m / (sqrt(v)/bc2_sqrt + eps).
+  void (*adam_step)(float* p, const float* g, float* m, float* v, float* vmax, long n, const AdamHyper& h);
   // Peak probe for the benchmarks: `iters` rounds of independent register-only FMA chains; returns a
   // checksum, and *flops the floating-point operations done.
   float (*fma_probe)(long iters, double* flops);

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels.h"
+
 namespace wr {
 
 // elementwise.cc
@@ -46,5 +48,9 @@ void batch_norm_apply(const float* x, long n, long c, long s, const double* mean
                       const float* w, const float* b, float* y);
 void batch_norm_backward(const float* x, const float* gy, long n, long c, long s, const double* mean,
                          const double* invstd, const float* w, bool training, float* gx, float* gw, float* gb);
+
+// optim.cc: fused SGD / Adam(W) steps in place (buf, vmax may be null)
+void sgd_update(float* p, const float* g, float* buf, long n, const SgdHyper& h);
+void adam_update(float* p, const float* g, float* m, float* v, float* vmax, long n, const AdamHyper& h);
 
 }  // namespace wr

@@ -103,6 +103,38 @@ export interface MatmulOpts {
   accumulate?: boolean;
 }
 
+/** SGD's per-step constants, each already rounded to the parameter's dtype (see optim/functional.ts). */
+export interface SgdStepConsts {
+  wd: number;
+  momentum: number;
+  /** 1 − dampening */
+  keep: number;
+  negLr: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** The first momentum step: the buffer starts as the (decayed) gradient. */
+  first: boolean;
+}
+
+/** Adam/AdamW's per-step constants, each already rounded to the parameter's dtype. */
+export interface AdamStepConsts {
+  negStepSize: number;
+  bc2Sqrt: number;
+  beta1: number;
+  beta2: number;
+  oneMinusBeta1: number;
+  oneMinusBeta2: number;
+  eps: number;
+  wd: number;
+  /** 1 − lr·wd (AdamW) */
+  decay: number;
+  /** Adam's L2: wd·p added to the gradient. */
+  coupled: boolean;
+  /** AdamW: p scaled by `decay` first. */
+  decoupled: boolean;
+  maximize: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   /** Allocate a zero-filled buffer for `n` elements of `dtype`. The pool seam: a backend may recycle blocks. */
@@ -112,6 +144,20 @@ export interface Backend {
    * entirely. Optional: ops fall back to `alloc`.
    */
   allocUninit?(dtype: DType, n: number): Storage;
+
+  /**
+   * Fused optimizer updates in place (optional; src/optim/functional.ts holds the reference loops and their
+   * formulas). Return false to decline (e.g. an unsupported dtype), and the reference loop runs instead.
+   */
+  sgdStep?(p: FloatStorage, g: FloatStorage, buf: FloatStorage | null, h: SgdStepConsts): boolean;
+  adamStep?(
+    p: FloatStorage,
+    g: FloatStorage,
+    m: FloatStorage,
+    v: FloatStorage,
+    vmax: FloatStorage | null,
+    h: AdamStepConsts,
+  ): boolean;
 
   unary(op: UnaryOp, x: Storage, out: Storage, p?: UnaryParams): void;
   /** out = g * f'(x), with y = f(x) given too so kernels may use whichever is cheaper. */

@@ -1,6 +1,7 @@
 // The optimizers' pure update kernels (torch/optim's single-tensor path), in place on typed arrays. For float32
 // each torch op is rounded to float32 where torch rounds, and `add(x, alpha=a)` / `addcmul` are fused
 // multiply-adds as in torch's AVX2 kernels, so a step reproduces torch's to the last bit in almost all elements.
+import { getBackend } from '../backend/index.js';
 import type { FloatStorage } from '../tensor/dtype.js';
 
 type Round = (x: number) => number;
@@ -33,6 +34,19 @@ export function sgd(
   const mom = r(h.momentum);
   const keep = r(1 - h.dampening);
   const negLr = r(-h.lr);
+  const be = getBackend();
+  if (
+    be.sgdStep?.(p, g, h.momentum !== 0 ? buf : null, {
+      wd,
+      momentum: mom,
+      keep,
+      negLr,
+      nesterov: h.nesterov,
+      maximize: h.maximize,
+      first,
+    })
+  )
+    return;
   const sign = h.maximize ? -1 : 1;
   if (
     p instanceof Float32Array &&
@@ -103,6 +117,22 @@ export function adam(
   const coupled = !h.decoupled && h.weightDecay !== 0;
   const wd = r(h.weightDecay);
   const decay = r(1 - h.lr * h.weightDecay);
+  const be = getBackend();
+  const consts = {
+    negStepSize,
+    bc2Sqrt,
+    beta1: b1,
+    beta2: b2,
+    oneMinusBeta1: oneMinusB1,
+    oneMinusBeta2: oneMinusB2,
+    eps,
+    wd,
+    decay,
+    coupled,
+    decoupled: h.decoupled,
+    maximize: h.maximize,
+  };
+  if (be.adamStep?.(p, g, expAvg, expAvgSq, maxExpAvgSq, consts)) return;
   const sign = h.maximize ? -1 : 1;
   if (p instanceof Float32Array && !coupled && !h.decoupled && maxExpAvgSq === null) {
     // the common float32 case with Math.fround inline: the same operations as the generic loop below

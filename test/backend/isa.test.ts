@@ -47,6 +47,7 @@ describe.skipIf(!native || isChild)('every ISA this CPU runs', () => {
         'test/backend/gemm-conv.test.ts',
         'test/backend/elementwise.test.ts',
         'test/backend/isa.test.ts',
+        'test/optim/fused.test.ts',
         'test/parity',
       ]);
     }, 120_000);

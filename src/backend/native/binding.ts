@@ -76,6 +76,30 @@ export interface NativeBinding {
     oh: number,
     ow: number,
   ): void;
+  sgdStep(
+    p: F32,
+    g: F32,
+    buf: F32 | null,
+    wd: number,
+    momentum: number,
+    keep: number,
+    negLr: number,
+    nesterov: boolean,
+    maximize: boolean,
+    first: boolean,
+  ): void;
+  /** consts = [negStepSize, bc2Sqrt, beta1, beta2, 1-beta1, 1-beta2, eps, wd, decay] */
+  adamStep(
+    p: F32,
+    g: F32,
+    m: F32,
+    v: F32,
+    vmax: F32 | null,
+    consts: F32,
+    coupled: boolean,
+    decoupled: boolean,
+    maximize: boolean,
+  ): void;
   batchNormStats(x: F32, n: number, c: number, s: number, mean: Float64Array, varb: Float64Array): void;
   batchNormApply(
     x: F32,

@@ -19,6 +19,9 @@ const f32 = (x: unknown): x is Float32Array => x instanceof Float32Array;
 const dims = new Int32Array(3 * (MAX_RANK + 1));
 const convGeom = new Int32Array(16);
 const poolGeom = new Int32Array(13);
+const adamConsts = new Float32Array(9);
+/** Below this many elements an optimizer update stays in JavaScript (same bits either way). */
+const SMALL_STEP = 1024;
 
 /** dims = [r0, ...s0, r1, ...s1, ...]; false when a rank is too large for the addon. */
 function packShapes(...shapes: (readonly number[])[]): boolean {
@@ -96,6 +99,28 @@ export function createNativeBackend(nb: NativeBinding): Backend & BatchNormKerne
     name: 'native',
     alloc: (dtype, n) => pooledAlloc(nb, dtype, n),
     allocUninit: (dtype, n) => pooledAlloc(nb, dtype, n, false),
+
+    sgdStep(p, g, buf, h) {
+      if (!f32(p) || !f32(g) || !(buf === null || f32(buf)) || p.length < SMALL_STEP) return false;
+      nb.sgdStep(p, g, buf, h.wd, h.momentum, h.keep, h.negLr, h.nesterov, h.maximize, h.first);
+      return true;
+    },
+    adamStep(p, g, m, v, vmax, h) {
+      if (!f32(p) || !f32(g) || !f32(m) || !f32(v) || !(vmax === null || f32(vmax)) || p.length < SMALL_STEP)
+        return false;
+      const c = adamConsts;
+      c[0] = h.negStepSize;
+      c[1] = h.bc2Sqrt;
+      c[2] = h.beta1;
+      c[3] = h.beta2;
+      c[4] = h.oneMinusBeta1;
+      c[5] = h.oneMinusBeta2;
+      c[6] = h.eps;
+      c[7] = h.wd;
+      c[8] = h.decay;
+      nb.adamStep(p, g, m, v, vmax, c, h.coupled, h.decoupled, h.maximize);
+      return true;
+    },
 
     unary(op, x, out, p) {
       const code = UNARY_CODE[op];
