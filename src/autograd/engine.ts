@@ -1,5 +1,6 @@
 // The backward engine: topological order from the root, closures run under noGrad, gradients accumulate
 // into leaves' .grad; the graph is freed as it is consumed unless retainGraph is set.
+import type { Storage } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
@@ -74,6 +75,15 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>();
   grads.set(root, g0);
+  // Like torch's AccumulateGrad, a leaf without .grad takes its gradient tensor as is instead of a copy (a copy
+  // of every parameter's gradient per step costs more than an optimizer step) — but only when nothing else can
+  // reach that storage: not the caller's `gradient`, not seen by a hook, and delivered exactly once in this
+  // backward (a backward may pass one gradient to several inputs, or a view of it). Until the end, when those
+  // counts are complete, such a leaf's .grad is provisional; leaves whose storage turned out shared get a copy.
+  const uses = new Map<Storage, number>();
+  const use = (g: Tensor, n = 1): void => void uses.set(g.data, (uses.get(g.data) ?? 0) + n);
+  if (gradient !== undefined) use(g0, 2);
+  const stolen: [Tensor, Tensor][] = [];
   const prevMode = isGradEnabled();
   setGradEnabled(false);
   try {
@@ -81,10 +91,14 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
       let g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
+      const hooked = t.hasHooks;
       g = t.runHooks(g);
+      use(g, hooked ? 2 : 1);
       const node = t.gradFn;
       if (node === null) {
-        t.accumulateGrad(g);
+        const fresh = t.grad === null;
+        t.accumulateGrad(g, true);
+        if (fresh && t.grad === g) stolen.push([t, g]);
         continue;
       }
       if (t.retainsGrad) t.accumulateGrad(g);
@@ -112,6 +126,7 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
         grads.set(x, prev === undefined ? gi : prev.add(gi));
       }
     }
+    for (const [t, g] of stolen) if (uses.get(g.data) !== 1 && t.grad === g) t.grad = g.clone();
   } finally {
     setGradEnabled(prevMode);
   }

@@ -119,6 +119,10 @@ export class Tensor {
     this.retainsGrad = true;
     return this;
   }
+  /** Internal (engine): whether gradient hooks are registered. */
+  get hasHooks(): boolean {
+    return this.hooks !== null && this.hooks.length > 0;
+  }
   /** Internal (engine): apply hooks in registration order. */
   runHooks(g: Tensor): Tensor {
     if (!this.hooks) return g;
@@ -136,9 +140,10 @@ export class Tensor {
     return g;
   }
   /** Internal (engine): .grad += g, storing a private copy the first time. */
-  accumulateGrad(g: Tensor): void {
+  accumulateGrad(g: Tensor, steal = false): void {
     const gg = g.dtype === this.dtype ? g : g.to(this.dtype);
-    if (this.grad === null) this.grad = gg.clone();
+    // steal: the engine owns g and nothing else can reach its storage (see runBackward), so it becomes .grad as is
+    if (this.grad === null) this.grad = steal && gg === g && g.gradFn === null ? g : gg.clone();
     else {
       const d = this.grad.data;
       const s = gg.data;

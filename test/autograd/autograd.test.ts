@@ -111,3 +111,51 @@ describe('autograd', () => {
     expect(x.grad!.item()).toBe(1);
   });
 });
+
+// A leaf without .grad takes its gradient tensor without a copy only when nothing else can reach that storage.
+describe('.grad without a copy never aliases another tensor', () => {
+  const shares = (a: { data: ArrayLike<number> }, b: { data: ArrayLike<number> }) =>
+    (a.data as Float32Array).buffer === (b.data as Float32Array).buffer;
+  it('one gradient passed to two leaves (add returns it for both inputs): two separate .grad', () => {
+    const a = tensor([1, 2, 3], { requiresGrad: true });
+    const b = tensor([4, 5, 6], { requiresGrad: true });
+    a.add(b).mul(2).sum().backward();
+    expect(shares(a.grad!, b.grad!)).toBe(false);
+    a.grad!.data[0] = 100;
+    expect(b.grad!.toArray()).toEqual([2, 2, 2]);
+  });
+  it("the caller's gradient passed straight through stays the caller's", () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const g = tensor([3, 4]);
+    a.clone().backward(g);
+    expect(a.grad!.toArray()).toEqual([3, 4]);
+    expect(shares(a.grad!, g)).toBe(false);
+    g.data[0] = 0;
+    expect(a.grad!.toArray()).toEqual([3, 4]);
+  });
+  it('a gradient a hook has seen is copied', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    let seen: { data: Float32Array } | null = null;
+    a.registerHook((g) => {
+      seen = g as unknown as { data: Float32Array };
+      return g;
+    });
+    a.mul(3).sum().backward();
+    expect(shares(a.grad!, seen!)).toBe(false);
+  });
+  it('a view of a gradient that also reaches another tensor is copied', () => {
+    const a = tensor([1, 2, 3, 4], { requiresGrad: true });
+    const b = tensor([[1, 1], [1, 1]], { requiresGrad: true }); // prettier-ignore
+    a.reshape([2, 2]).add(b).mul(2).sum().backward();
+    expect(shares(a.grad!, b.grad!)).toBe(false);
+    expect(a.grad!.toArray()).toEqual([2, 2, 2, 2]);
+  });
+  it('a fresh gradient is taken as is, and later backward calls accumulate into it', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    a.mul(a).sum().backward();
+    const first = a.grad!;
+    a.mul(3).sum().backward();
+    expect(a.grad).toBe(first);
+    expect(a.grad!.toArray()).toEqual([5, 7]);
+  });
+});
