@@ -278,6 +278,8 @@ export interface Backend {
     log: boolean,
   ): void;
 
+  // Convolution and pooling kernels write every element of their outputs (out, gx, gw, gb): callers may pass
+  // buffers from allocUninit.
   conv2d(x: FloatStorage, w: FloatStorage, bias: FloatStorage | null, out: FloatStorage, g: Conv2dGeom): void;
   conv2dBackwardInput(gy: FloatStorage, w: FloatStorage, gx: FloatStorage, g: Conv2dGeom): void;
   /** gw (and gb when given) from gy and x. */

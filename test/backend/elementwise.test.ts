@@ -235,6 +235,7 @@ d('native pooling matches the reference', () => {
       expectClose(`maxPool indices ${name}`, ig, iw, 0, 0);
       const [bw, bg] = [new Float32Array(x.length), new Float32Array(x.length)];
       js.maxPool2dBackward(gy, iw, bw, g);
+      bg.fill(NaN); // the kernels write every element (ops pass uninitialised buffers)
       native!.maxPool2dBackward(gy, iw, bg, g);
       expectClose(`maxPool backward ${name}`, bg, bw, 1e-6, 1e-7);
       const cip = r() < 0.5;
@@ -244,6 +245,7 @@ d('native pooling matches the reference', () => {
       native!.avgPool2d(x, ag, g, cip, div);
       expectClose(`avgPool ${name} ${cip} ${div}`, ag, aw, 1e-6, 1e-7);
       js.avgPool2dBackward(gy, bw, g, cip, div);
+      bg.fill(NaN); // the kernels write every element (ops pass uninitialised buffers)
       native!.avgPool2dBackward(gy, bg, g, cip, div);
       expectClose(`avgPool backward ${name}`, bg, bw, 1e-6, 1e-7);
       const [oh, ow] = [randInt(r, 1, g.h + 2), randInt(r, 1, g.w + 2)];
@@ -254,6 +256,7 @@ d('native pooling matches the reference', () => {
       expectClose(`adaptiveAvgPool ${name} -> ${oh}x${ow}`, pg, pw, 1e-6, 1e-7);
       const gya = randArray(r, na);
       js.adaptiveAvgPool2dBackward(gya, g.planes, g.h, g.w, oh, ow, bw);
+      bg.fill(NaN); // the kernels write every element (ops pass uninitialised buffers)
       native!.adaptiveAvgPool2dBackward(gya, g.planes, g.h, g.w, oh, ow, bg);
       expectClose(`adaptiveAvgPool backward ${name}`, bg, bw, 1e-6, 1e-7);
     }

@@ -6,7 +6,7 @@ import type { FloatStorage } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as ops from '../../ops/index.js';
-import { assertFloat, checkTensor, empty, record } from '../../ops/util.js';
+import { assertFloat, checkTensor, emptyUninit, record } from '../../ops/util.js';
 
 export type Pair = number | readonly [number, number];
 
@@ -86,7 +86,7 @@ export function conv2d(
     );
   }
   const g: Conv2dGeom = { n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
-  const out = empty(x.dtype, [n, o, oh, ow]);
+  const out = emptyUninit(x.dtype, [n, o, oh, ow]);
   const be = getBackend();
   be.conv2d(
     x.data as FloatStorage,
@@ -101,7 +101,7 @@ export function conv2d(
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (needs[0]) {
-      gx = empty(x.dtype, x.shape);
+      gx = emptyUninit(x.dtype, x.shape);
       be.conv2dBackwardInput(
         gy.data as FloatStorage,
         weight.data as FloatStorage,
@@ -110,8 +110,8 @@ export function conv2d(
       );
     }
     if (needs[1] || (bias && needs[2])) {
-      gw = empty(weight.dtype, weight.shape);
-      gb = bias && needs[2] ? empty(bias.dtype, bias.shape) : null;
+      gw = emptyUninit(weight.dtype, weight.shape);
+      gb = bias && needs[2] ? emptyUninit(bias.dtype, bias.shape) : null;
       be.conv2dBackwardWeight(
         gy.data as FloatStorage,
         x.data as FloatStorage,

@@ -6,7 +6,7 @@ import type { FloatStorage } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as ops from '../../ops/index.js';
-import { assertFloat, checkTensor, empty, emptyUninit, record } from '../../ops/util.js';
+import { assertFloat, checkTensor, emptyUninit, record } from '../../ops/util.js';
 import { pair, type Pair } from './conv.js';
 
 export interface MaxPool2dOptions {
@@ -87,7 +87,7 @@ export function maxPool2d(
   const be = getBackend();
   be.maxPool2d(x.data as FloatStorage, out.data as FloatStorage, idx.data as Float64Array, geom);
   record('maxPool2d', [x], out, (g) => {
-    const gx = empty(x.dtype, x.shape);
+    const gx = emptyUninit(x.dtype, x.shape);
     be.maxPool2dBackward(g.data as FloatStorage, idx.data as Float64Array, gx.data as FloatStorage, geom);
     return [gx];
   });
@@ -105,7 +105,7 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, opts: AvgPool2dOptions = 
   const be = getBackend();
   be.avgPool2d(x.data as FloatStorage, out.data as FloatStorage, geom, cip, div);
   return record('avgPool2d', [x], out, (g) => {
-    const gx = empty(x.dtype, x.shape);
+    const gx = emptyUninit(x.dtype, x.shape);
     be.avgPool2dBackward(g.data as FloatStorage, gx.data as FloatStorage, geom, cip, div);
     return [gx];
   });
@@ -139,7 +139,7 @@ export function adaptiveAvgPool2d(
   const be = getBackend();
   be.adaptiveAvgPool2d(x.data as FloatStorage, planes, h, w, oh, ow, out.data as FloatStorage);
   return record('adaptiveAvgPool2d', [x], out, (g) => {
-    const gx = empty(x.dtype, x.shape);
+    const gx = emptyUninit(x.dtype, x.shape);
     be.adaptiveAvgPool2dBackward(g.data as FloatStorage, planes, h, w, oh, ow, gx.data as FloatStorage);
     return [gx];
   });
