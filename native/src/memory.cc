@@ -188,11 +188,15 @@ BlockPool& pool() {
   return *p;
 }
 
+// One handed-out block. It goes back to the pool exactly once (`returned`): by a sweep that finds its
+// ArrayBuffer collected, by Node's finalizer, or by release(); the ticket itself is deleted once it is out of
+// the live list and the finalizer has run (both must happen; either order).
 struct Ticket {
   void* p;
   size_t cls;
-  bool swept = false;      // returned to the pool by a sweep
+  bool returned = false;   // the block is back in the pool
   bool finalized = false;  // Node's finalizer already ran
+  bool in_live = true;     // still listed in EnvState::live
 };
 
 struct Live {
@@ -207,8 +211,10 @@ struct Stats {
 // Per JS thread (napi_env): the blocks handed out there and not yet known dead.
 struct EnvState {
   std::vector<Live> live;
+  std::unordered_map<void*, Ticket*> by_ptr;  // blocks handed out and not yet returned
   size_t live_bytes = 0;
   size_t missed_bytes = 0;  // allocated fresh since the last sweep
+  size_t sweep_at = 1024;   // live-list length that triggers a sweep (released entries wait there for one)
   Stats stats;
 };
 
@@ -222,40 +228,44 @@ EnvState* state(napi_env env) {
   return s;
 }
 
-void finalize(napi_env, void*, void* hint) {
-  Ticket* t = static_cast<Ticket*>(hint);
-  if (t->swept) {
-    delete t;
-    return;
-  }
+// The block goes back to the pool (if it has not yet) and leaves by_ptr.
+void give_back(EnvState* s, Ticket* t) {
+  if (t->returned) return;
+  t->returned = true;
+  auto it = s->by_ptr.find(t->p);
+  if (it != s->by_ptr.end() && it->second == t) s->by_ptr.erase(it);
+  s->live_bytes -= t->cls;
   pool().give(t->p, t->cls);
-  t->finalized = true;  // the live entry still points here; the next sweep deletes the ticket
 }
 
-// Reclaim every block whose ArrayBuffer the GC has collected.
+void finalize(napi_env env, void*, void* hint) {
+  Ticket* t = static_cast<Ticket*>(hint);
+  t->finalized = true;
+  give_back(state(env), t);
+  if (!t->in_live) delete t;
+}
+
+// Reclaim every block whose ArrayBuffer the GC has collected, and drop released ones from the live list.
 void sweep(napi_env env, EnvState* s) {
   s->stats.sweeps++;
   size_t kept = 0;
   for (size_t i = 0; i < s->live.size(); i++) {
     Live e = s->live[i];
     napi_value v = nullptr;
-    napi_get_reference_value(env, e.ref, &v);
+    if (!e.t->returned) napi_get_reference_value(env, e.ref, &v);
     if (v != nullptr) {
       s->live[kept++] = e;
       continue;
     }
     napi_delete_reference(env, e.ref);
-    s->live_bytes -= e.t->cls;
-    s->stats.reclaimed++;
-    if (e.t->finalized) {
-      delete e.t;
-    } else {
-      pool().give(e.t->p, e.t->cls);
-      e.t->swept = true;  // the finalizer will delete the ticket
-    }
+    if (!e.t->returned) s->stats.reclaimed++;
+    give_back(s, e.t);
+    e.t->in_live = false;
+    if (e.t->finalized) delete e.t;
   }
   s->live.resize(kept);
   s->missed_bytes = 0;
+  s->sweep_at = kept * 2 > 1024 ? kept * 2 : 1024;
 }
 
 void zero(void* p, size_t bytes) {
@@ -281,6 +291,7 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
   EnvState* s = state(env);
   const size_t cls = size_class((size_t)bytes < kMinPooled ? kMinPooled : (size_t)bytes);
   bool dirty = false;
+  if (s->live.size() >= s->sweep_at) sweep(env, s);
   void* p = pool().take(cls, &dirty);
   if (!p && !s->live.empty() && s->missed_bytes >= ((size_t)8 << 20)) {
     sweep(env, s);
@@ -299,9 +310,11 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
     }
   }
   Ticket* t = new Ticket{p, cls};
+  s->by_ptr[p] = t;
   napi_value ab;
   if (napi_create_external_arraybuffer(env, p, (size_t)bytes, finalize, t, &ab) != napi_ok) {
     // e.g. a runtime with the V8 sandbox, which forbids external buffers: give the block back
+    s->by_ptr.erase(p);
     delete t;
     pool().give(p, cls);
     napi_value undef;
@@ -313,6 +326,32 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
   s->live.push_back(Live{ref, t});
   s->live_bytes += cls;
   return ab;
+}
+
+// release(arrayBuffer): the caller guarantees nothing will read or write this buffer again (the autograd
+// engine's own gradient temporaries). The buffer is detached (every view of it now has length 0, so a stray
+// access finds nothing rather than a recycled block) and its block goes back to the pool now, without waiting
+// for the GC. Returns false, changing nothing, for a buffer that is not a live pooled block.
+napi_value Release(napi_env env, napi_callback_info info) {
+  Args a(env, info, "release");
+  bool is_ab = false;
+  napi_value out;
+  if (a.n < 1 || napi_is_arraybuffer(env, a.v[0], &is_ab) != napi_ok || !is_ab) {
+    napi_get_boolean(env, false, &out);
+    return out;
+  }
+  void* data = nullptr;
+  size_t len = 0;
+  napi_get_arraybuffer_info(env, a.v[0], &data, &len);
+  EnvState* s = state(env);
+  auto it = s->by_ptr.find(data);
+  bool ok = false;
+  if (it != s->by_ptr.end() && napi_detach_arraybuffer(env, a.v[0]) == napi_ok) {
+    give_back(s, it->second);  // erases `it`; the live entry goes at the next sweep
+    ok = true;
+  }
+  napi_get_boolean(env, ok, &out);
+  return out;
 }
 
 napi_value MemoryStats(napi_env env, napi_callback_info) {
@@ -350,6 +389,7 @@ void register_memory(napi_env env, napi_value exports) {
       {"alloc", nullptr, Alloc, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"memoryStats", nullptr, MemoryStats, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"emptyCache", nullptr, EmptyCache, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"release", nullptr, Release, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -1,6 +1,7 @@
 // The backward engine: topological order from the root, closures run under noGrad, gradients accumulate
 // into leaves' .grad; the graph is freed as it is consumed unless retainGraph is set.
-import type { Storage } from '../tensor/dtype.js';
+import { getBackend } from '../backend/index.js';
+import { swapAllocLog } from '../ops/util.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
@@ -74,16 +75,45 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
   const retain = opts.retainGraph ?? false;
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>();
-  grads.set(root, g0);
+  // Storage identity is the ArrayBuffer: a view shares its base's.
+  const buf = (t: Tensor): ArrayBufferLike => t.data.buffer;
   // Like torch's AccumulateGrad, a leaf without .grad takes its gradient tensor as is instead of a copy (a copy
   // of every parameter's gradient per step costs more than an optimizer step) — but only when nothing else can
   // reach that storage: not the caller's `gradient`, not seen by a hook, and delivered exactly once in this
   // backward (a backward may pass one gradient to several inputs, or a view of it). Until the end, when those
   // counts are complete, such a leaf's .grad is provisional; leaves whose storage turned out shared get a copy.
-  const uses = new Map<Storage, number>();
-  const use = (g: Tensor, n = 1): void => void uses.set(g.data, (uses.get(g.data) ?? 0) + n);
-  if (gradient !== undefined) use(g0, 2);
+  const uses = new Map<ArrayBufferLike, number>();
+  const use = (g: Tensor, n = 1): void => void uses.set(buf(g), (uses.get(buf(g)) ?? 0) + n);
   const stolen: [Tensor, Tensor][] = [];
+  // And like torch's refcounting, a gradient temporary goes back to the memory pool as soon as the engine is
+  // done with it, instead of waiting for the GC (which runs far less often than blocks are needed, so the pool
+  // would otherwise keep mapping fresh, page-faulting memory). Only buffers allocated during this backward
+  // (`fresh`) that never escaped (to a leaf's .grad, a hook or the caller) and that no pending gradient still
+  // uses (`pending` counts entries of `grads` per buffer) are released; the backward closures keep no
+  // reference to the gradients they are given.
+  const be = getBackend();
+  const fresh = be.release ? new Set<ArrayBufferLike>() : null;
+  const escaped = new Set<ArrayBufferLike>();
+  const pending = new Map<ArrayBufferLike, number>();
+  const hold = (g: Tensor, d: number): void => void pending.set(buf(g), (pending.get(buf(g)) ?? 0) + d);
+  const done: Tensor[] = [];
+  const releaseDone = (): void => {
+    for (const d of done) {
+      const b = buf(d);
+      if (fresh!.has(b) && !escaped.has(b) && !pending.get(b)) {
+        fresh!.delete(b);
+        be.release!(d.data);
+      }
+    }
+    done.length = 0;
+  };
+  grads.set(root, g0);
+  hold(g0, 1);
+  if (gradient !== undefined) {
+    use(g0, 2);
+    escaped.add(buf(g0));
+  }
+  const prevLog = swapAllocLog(fresh);
   const prevMode = isGradEnabled();
   setGradEnabled(false);
   try {
@@ -91,14 +121,25 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
       let g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
+      hold(g, -1);
       const hooked = t.hasHooks;
-      g = t.runHooks(g);
+      if (hooked) {
+        escaped.add(buf(g));
+        g = t.runHooks(g);
+        escaped.add(buf(g));
+      }
       use(g, hooked ? 2 : 1);
       const node = t.gradFn;
       if (node === null) {
-        const fresh = t.grad === null;
+        const first = t.grad === null;
         t.accumulateGrad(g, true);
-        if (fresh && t.grad === g) stolen.push([t, g]);
+        if (first && t.grad === g) {
+          stolen.push([t, g]);
+          escaped.add(buf(g));
+        } else if (fresh) {
+          done.push(g);
+          releaseDone();
+        }
         continue;
       }
       if (t.retainsGrad) t.accumulateGrad(g);
@@ -116,18 +157,36 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
       for (let i = 0; i < ins.length; i++) {
         const x = ins[i]!;
         const gi = gs[i];
-        if (!needs[i] || gi === null || gi === undefined) continue;
+        if (gi === null || gi === undefined) continue;
+        if (!needs[i]) {
+          done.push(gi);
+          continue;
+        }
         if (!shapesEqual(gi.shape, x.shape)) {
           throw new Error(
             `backward: internal error in ${node.name}: gradient ${fmtShape(gi.shape)} for input ${i} of shape ${fmtShape(x.shape)}`,
           );
         }
         const prev = grads.get(x);
-        grads.set(x, prev === undefined ? gi : prev.add(gi));
+        if (prev === undefined) {
+          grads.set(x, gi);
+          hold(gi, 1);
+        } else {
+          const sum = prev.add(gi);
+          grads.set(x, sum);
+          hold(sum, 1);
+          hold(prev, -1);
+          done.push(prev, gi);
+        }
+      }
+      if (fresh) {
+        done.push(g);
+        releaseDone();
       }
     }
-    for (const [t, g] of stolen) if (uses.get(g.data) !== 1 && t.grad === g) t.grad = g.clone();
+    for (const [t, g] of stolen) if (uses.get(buf(g)) !== 1 && t.grad === g) t.grad = g.clone();
   } finally {
+    swapAllocLog(prevLog);
     setGradEnabled(prevMode);
   }
 }

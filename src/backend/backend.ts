@@ -144,6 +144,12 @@ export interface Backend {
    * entirely. Optional: ops fall back to `alloc`.
    */
   allocUninit?(dtype: DType, n: number): Storage;
+  /**
+   * Take a buffer back for reuse now instead of when the GC finds it (optional). Only for storage that nothing
+   * will touch again (the autograd engine's own gradient temporaries); afterwards the storage is detached
+   * (length 0). Returns false, changing nothing, when the backend cannot (e.g. not a pooled block).
+   */
+  release?(s: Storage): boolean;
 
   /**
    * Fused optimizer updates in place (optional; src/optim/functional.ts holds the reference loops and their

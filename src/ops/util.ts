@@ -11,7 +11,18 @@ export type TensorOrScalar = Tensor | number;
 
 /** A fresh zero-filled tensor from the backend's allocator. */
 export function empty(dtype: DType, shape: readonly number[]): Tensor {
-  return new Tensor(getBackend().alloc(dtype, numel(shape)), shape, dtype);
+  const data = getBackend().alloc(dtype, numel(shape));
+  allocLog?.add(data.buffer);
+  return new Tensor(data, shape, dtype);
+}
+
+/** Buffers allocated by ops while set (the autograd engine logs its backward pass; see runBackward). */
+let allocLog: Set<ArrayBufferLike> | null = null;
+/** Internal: start (or stop, with null) logging op allocations; returns the previous log. */
+export function swapAllocLog(log: Set<ArrayBufferLike> | null): Set<ArrayBufferLike> | null {
+  const prev = allocLog;
+  allocLog = log;
+  return prev;
 }
 
 /**
@@ -21,7 +32,9 @@ export function empty(dtype: DType, shape: readonly number[]): Tensor {
 export function emptyUninit(dtype: DType, shape: readonly number[]): Tensor {
   const be = getBackend();
   const n = numel(shape);
-  return new Tensor(be.allocUninit ? be.allocUninit(dtype, n) : be.alloc(dtype, n), shape, dtype);
+  const data = be.allocUninit ? be.allocUninit(dtype, n) : be.alloc(dtype, n);
+  allocLog?.add(data.buffer);
+  return new Tensor(data, shape, dtype);
 }
 
 /** A 0-d constant tensor holding `v` as `dtype`. */

@@ -4,8 +4,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { memoryStats } from '../../src/backend/index.js';
-import { native } from './helpers.js';
+import { getBackend, memoryStats, setBackend } from '../../src/backend/index.js';
+import { manualSeed, nn, randn, tensor, type Tensor } from '../../src/index.js';
+import { js as jsBackendRef, native } from './helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -53,6 +54,78 @@ describe.skipIf(!native)('native memory pool', () => {
         expect(a).toBeInstanceOf(ctor);
         expect(a.length).toBe(len);
       }
+    }
+  });
+  it('release(): detaches the buffer and reuses its block at once; anything else is refused', () => {
+    const n = 256 * 1024;
+    const a = native!.alloc('float32', n) as Float32Array;
+    a.fill(3);
+    const before = memoryStats()!;
+    expect(native!.release!(a)).toBe(true);
+    expect(a.length).toBe(0); // detached: a stray access finds nothing, not a recycled block
+    expect(native!.release!(a)).toBe(false); // twice
+    const b = native!.alloc('float32', n) as Float32Array;
+    expect(memoryStats()!.hits).toBe(before.hits + 1);
+    expect(b[0]).toBe(0);
+    expect(native!.release!(new Float32Array(n))).toBe(false); // not from the pool
+    expect(native!.release!(new Float32Array(8))).toBe(false);
+  });
+});
+
+// The autograd engine hands its gradient temporaries back to the pool during backward: nothing a user can
+// reach may be among them.
+describe.skipIf(!native)('backward releases only its own temporaries', () => {
+  const original = getBackend();
+  const alive = (t: Tensor) => t.data.length === t.shape.reduce((a, b) => a * b, 1);
+  it('leaf grads, retained grads, hooked and caller-given gradients and forward values stay intact', () => {
+    let released = 0;
+    // poisoned first: if a released block were still read (e.g. copied), NaNs would show in the results
+    setBackend({ ...native!, release: (st) => (released++, st.fill(NaN), native!.release!(st)) });
+    try {
+      manualSeed(1);
+      const conv = new nn.Conv2d(3, 8, 3, { padding: 1 });
+      const x = randn([4, 3, 40, 40]).requiresGrad_();
+      const h = conv.forward(x).relu();
+      h.retainGrad();
+      let hooked: Tensor | null = null;
+      const h2 = h.mul(2);
+      h.registerHook((g) => (hooked = g));
+      const leaf = randn(h.shape).requiresGrad_(); // add passes one gradient to a leaf and to a non-leaf
+      const y = nn.functional.maxPool2d(h2.add(h).add(leaf), 2) as Tensor;
+      const given = tensor(new Float32Array(y.numel).fill(1), { shape: y.shape });
+      y.backward(given);
+      expect(released).toBeGreaterThan(0);
+      for (const t of [
+        x.grad!,
+        conv.weight.grad!,
+        conv.bias!.grad!,
+        leaf.grad!,
+        h.grad!,
+        hooked!,
+        given,
+        h,
+        h2,
+        y,
+        x,
+      ])
+        expect(alive(t)).toBe(true);
+      // the same numbers as the reference backend computes
+      const got = [x.grad!, conv.weight.grad!, leaf.grad!].map((t) => Array.from(t.data));
+      setBackend(jsBackendRef);
+      manualSeed(1);
+      const conv2 = new nn.Conv2d(3, 8, 3, { padding: 1 });
+      const x2 = randn([4, 3, 40, 40]).requiresGrad_();
+      const hh = conv2.forward(x2).relu();
+      const leaf2 = randn(hh.shape).requiresGrad_();
+      (nn.functional.maxPool2d(hh.mul(2).add(hh).add(leaf2), 2) as Tensor).backward(given);
+      const want = [x2.grad!, conv2.weight.grad!, leaf2.grad!].map((t) => Array.from(t.data));
+      for (let k = 0; k < 3; k++)
+        for (let i = 0; i < want[k]!.length; i += 7)
+          expect(Math.abs(got[k]![i]! - want[k]![i]!)).toBeLessThanOrEqual(
+            1e-5 * Math.max(1, Math.abs(want[k]![i]!)),
+          );
+    } finally {
+      setBackend(original);
     }
   });
 });

@@ -26,6 +26,8 @@ export interface NativeBinding {
   /** A zero-filled pooled ArrayBuffer (undefined where the runtime forbids external buffers). */
   alloc(bytes: number, zero?: boolean): ArrayBuffer | undefined;
   memoryStats(): MemoryStats;
+  /** Detach a pooled ArrayBuffer and return its block to the pool now; false if it is not a live pooled block. */
+  release(buffer: ArrayBufferLike): boolean;
   emptyCache(): void;
   fmaPeak(threads: number, reps: number): number;
   threadCpuMs(): number;

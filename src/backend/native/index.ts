@@ -99,6 +99,7 @@ export function createNativeBackend(nb: NativeBinding): Backend & BatchNormKerne
     name: 'native',
     alloc: (dtype, n) => pooledAlloc(nb, dtype, n),
     allocUninit: (dtype, n) => pooledAlloc(nb, dtype, n, false),
+    release: (s) => s.byteLength >= POOLED_BYTES && nb.release(s.buffer),
 
     sgdStep(p, g, buf, h) {
       if (!f32(p) || !f32(g) || !(buf === null || f32(buf)) || p.length < SMALL_STEP) return false;
