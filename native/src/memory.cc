@@ -215,6 +215,7 @@ struct EnvState {
   size_t live_bytes = 0;
   size_t missed_bytes = 0;  // allocated fresh since the last sweep
   size_t sweep_at = 1024;   // live-list length that triggers a sweep (released entries wait there for one)
+  napi_ref canary = nullptr;  // weak reference to a fresh object: cleared once a GC has run since it was made
   Stats stats;
 };
 
@@ -268,6 +269,19 @@ void sweep(napi_env env, EnvState* s) {
   s->sweep_at = kept * 2 > 1024 ? kept * 2 : 1024;
 }
 
+// Whether a GC has run since the last call (then dead blocks may be waiting for a sweep): a weakly held
+// young object dies at the next scavenge, as do the ArrayBuffers of dead tensors.
+bool gc_ran(napi_env env, EnvState* s) {
+  napi_value v = nullptr;
+  if (s->canary) napi_get_reference_value(env, s->canary, &v);
+  if (s->canary && v) return false;
+  if (s->canary) napi_delete_reference(env, s->canary);
+  napi_value obj;
+  napi_create_object(env, &obj);
+  napi_create_reference(env, obj, 0, &s->canary);
+  return true;
+}
+
 void zero(void* p, size_t bytes) {
   const int T = threads_for((double)bytes / 16.0);
   if (T <= 1) {
@@ -293,7 +307,8 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
   bool dirty = false;
   if (s->live.size() >= s->sweep_at) sweep(env, s);
   void* p = pool().take(cls, &dirty);
-  if (!p && !s->live.empty() && s->missed_bytes >= ((size_t)8 << 20)) {
+  // a miss: sweep if the GC may have freed blocks since the last sweep (or a while after it, to be sure)
+  if (!p && !s->live.empty() && (gc_ran(env, s) || s->missed_bytes >= ((size_t)8 << 20))) {
     sweep(env, s);
     p = pool().take(cls, &dirty);
   }
