@@ -36,9 +36,17 @@ static void over_sample_groups(long n, F&& f) {
     for (long i = 0; i < n; i++) f(i);
 }
 
-static void forward_impl(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
+// The weights as a matrix W[o][k]: element (oc, k) at w[oc*wrs + k*wcs] (wrs = K, wcs = 1 when contiguous; a
+// 1-tap shrunk kernel reads the live tap of the full one in place, see shrink() below).
+struct WeightView {
+  long rs, cs;
+};
+
+static void forward_impl(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g,
+                         WeightView wv = {-1, 1}) {
   if (is_depthwise(g)) return dw_forward(x, w, bias, out, g);
   const Plan p = plan(g);
+  if (wv.rs < 0) wv.rs = p.K;
   const ColRow* rows = col_rows(g, p);
   // Implicit im2col wins when output rows are long (few runs per packed panel) or the batch is one GEMM per
   // sample, and when col is deep enough to amortise a panel's setup; measured on 56x56, 32x32, 14x14, 7x7.
@@ -59,7 +67,7 @@ static void forward_impl(const float* x, const float* w, const float* bias, floa
         par_im2col(xin, g.c * p.HW, S, g, p, col);
         B = Mat{col, S * p.L, 1};
       }
-      const Mat A{w + gr * p.og * p.K, p.K, 1};
+      const Mat A{w + gr * p.og * wv.rs, wv.rs, wv.cs};
       if (p.S == 1) {
         // write straight into out; a bias is the initial value the GEMM accumulates onto
         float* C = out + (s0 * g.o + gr * p.og) * p.L;
@@ -89,14 +97,16 @@ static void forward_impl(const float* x, const float* w, const float* bias, floa
   });
 }
 
-static void backward_input_impl(const float* gy, const float* w, float* gx, const ConvGeom& g) {
+static void backward_input_impl(const float* gy, const float* w, float* gx, const ConvGeom& g,
+                                WeightView wv = {-1, 1}) {
   if (is_depthwise(g)) return dw_backward_input(gy, w, gx, g);
   const Plan p = plan(g);
+  if (wv.rs < 0) wv.rs = p.K;
   over_sample_groups((g.n + p.S - 1) / p.S, [&](long sg) {
     const long s0 = sg * p.S;
     const long S = g.n - s0 < p.S ? g.n - s0 : p.S;
     for (long gr = 0; gr < g.groups; gr++) {
-      const Mat At{w + gr * p.og * p.K, 1, p.K};  // W_g^T: element (k, oc) at w[oc*K + k]
+      const Mat At{w + gr * p.og * wv.rs, wv.cs, wv.rs};  // W_g^T: element (k, oc) at w[oc*rs + k*cs]
       const float* gyg = gy + (s0 * g.o + gr * p.og) * p.L;
       float* gxg = gx + (s0 * g.c + gr * p.cg) * p.HW;
       if (p.direct) {
@@ -263,20 +273,31 @@ Shrunk shrink(const ConvGeom& g) {
   return r;
 }
 
-// w[o][c][i0 + i][j0 + j] of the full kernel for the shrunk one (into `dst`).
+// w[o][c][i0 + i][j0 + j] of the full kernel for the shrunk one (into `dst`). Memory-bound (every cache line
+// of the full kernel is read), so split over threads.
 void slice_weights(const float* w, const ConvGeom& g, const Shrunk& s, float* dst) {
   const long oc = g.o * (g.c / g.groups);
-  for (long q = 0; q < oc; q++)
-    for (long i = 0; i < s.g.kh; i++)
-      for (long j = 0; j < s.g.kw; j++)
-        dst[(q * s.g.kh + i) * s.g.kw + j] = w[(q * g.kh + s.i0 + i) * g.kw + s.j0 + j];
+  const int T = threads_for((double)oc * g.kh * g.kw);
+  parallel(T, [&](int t, int TT) {
+    long q0, q1;
+    chunk_range(oc, t, TT, 16, &q0, &q1);
+    for (long q = q0; q < q1; q++)
+      for (long i = 0; i < s.g.kh; i++)
+        for (long j = 0; j < s.g.kw; j++)
+          dst[(q * s.g.kh + i) * s.g.kw + j] = w[(q * g.kh + s.i0 + i) * g.kw + s.j0 + j];
+  });
 }
+
+// A shrunk kernel of one tap is the full kernel read with a stride: no copy needed.
+bool one_tap(const Shrunk& s) { return s.g.kh == 1 && s.g.kw == 1; }
+WeightView tap_view(const ConvGeom& g) { return {(g.c / g.groups) * g.kh * g.kw, g.kh * g.kw}; }
 
 }  // namespace
 
 void conv2d_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
   const Shrunk s = shrink(g);
   if (!s.active) return forward_impl(x, w, bias, out, g);
+  if (one_tap(s)) return forward_impl(x, w + s.i0 * g.kw + s.j0, bias, out, s.g, tap_view(g));
   float* ws = workspace(WS_SHRINK, (size_t)g.o * (g.c / g.groups) * s.g.kh * s.g.kw);
   slice_weights(w, g, s, ws);
   forward_impl(x, ws, bias, out, s.g);
@@ -285,6 +306,7 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* ou
 void conv2d_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g) {
   const Shrunk s = shrink(g);
   if (!s.active) return backward_input_impl(gy, w, gx, g);
+  if (one_tap(s)) return backward_input_impl(gy, w + s.i0 * g.kw + s.j0, gx, s.g, tap_view(g));
   float* ws = workspace(WS_SHRINK, (size_t)g.o * (g.c / g.groups) * s.g.kh * s.g.kw);
   slice_weights(w, g, s, ws);
   backward_input_impl(gy, ws, gx, s.g);
@@ -296,12 +318,19 @@ void conv2d_backward_weight(const float* gy, const float* x, float* gw, float* g
   const long oc = g.o * (g.c / g.groups);
   float* gs = workspace(WS_SHRINK, (size_t)oc * s.g.kh * s.g.kw);
   backward_weight_impl(gy, x, gs, gb, s.g);
-  // dead taps get exactly zero (gy times padding), live ones the shrunk gradient
-  memset(gw, 0, (size_t)oc * g.kh * g.kw * sizeof(float));
-  for (long q = 0; q < oc; q++)
-    for (long i = 0; i < s.g.kh; i++)
-      for (long j = 0; j < s.g.kw; j++)
-        gw[(q * g.kh + s.i0 + i) * g.kw + s.j0 + j] = gs[(q * s.g.kh + i) * s.g.kw + j];
+  // dead taps get exactly zero (gy times padding), live ones the shrunk gradient (memory-bound: threads)
+  const long khw = g.kh * g.kw;
+  const int T = threads_for((double)oc * khw);
+  parallel(T, [&](int t, int TT) {
+    long q0, q1;
+    chunk_range(oc, t, TT, 16, &q0, &q1);
+    if (q1 <= q0) return;
+    memset(gw + q0 * khw, 0, (size_t)(q1 - q0) * khw * sizeof(float));
+    for (long q = q0; q < q1; q++)
+      for (long i = 0; i < s.g.kh; i++)
+        for (long j = 0; j < s.g.kw; j++)
+          gw[(q * g.kh + s.i0 + i) * g.kw + s.j0 + j] = gs[(q * s.g.kh + i) * s.g.kw + j];
+  });
 }
 
 }  // namespace wr

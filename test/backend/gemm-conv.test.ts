@@ -174,6 +174,9 @@ d('native conv2d matches the reference', () => {
       [geom(2, 32, 14, 14, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // small-CNN conv2 shape
       [geom(3, 1, 12, 12, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // K = 9: transposed weight gradient
       [geom(4, 24, 1, 1, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // 1x1 map: only the centre tap lives
+      [geom(3, 8, 1, 1, 12, [3, 3], [1, 1], [1, 1], [1, 1], 2), false], // one live tap, grouped (strided weights)
+      [geom(2, 6, 1, 1, 5, [2, 2], [2, 2], [1, 1], [1, 1], 1), true], // one live tap in a corner
+      [geom(2, 40, 2, 2, 24, [3, 3], [2, 2], [1, 1], [1, 1], 1), true], // 2x2 live taps (ResNet's 256->512 shape)
       [geom(2, 6, 2, 7, 4, [5, 3], [2, 1], [3, 1], [1, 2], 2), false], // dead rows of taps, grouped, dilated
       [geom(2, 4, 9, 9, 12, [1, 1], [1, 1], [0, 0], [1, 1], 2), true], // K = 2 per group, transposed, grouped
       [geom(2, 8, 30, 30, 12, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // implicit im2col (long rows)
