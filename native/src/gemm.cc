@@ -26,6 +26,10 @@ static inline void tile(const IsaKernels& K, long kc, const float* ap, const flo
     K.ukernel(kc, ap, bp, c, ldc, acc);
     return;
   }
+  if (nr == K.nr && K.ukernel_rows) {
+    K.ukernel_rows(mr, kc, ap, bp, c, ldc, acc);
+    return;
+  }
   K.ukernel(kc, ap, bp, tmp, K.nr, 0);
   for (long i = 0; i < mr; i++) {
     float* ci = c + i * ldc;

@@ -75,6 +75,10 @@ struct IsaKernels {
   // Peak probe for the benchmarks: `iters` rounds of independent register-only FMA chains; returns a
   // checksum, and *flops the floating-point operations done.
   float (*fma_probe)(long iters, double* flops);
+  // Optional: the micro-kernel for an edge tile of mr < MR rows (full NR columns) that computes only those rows
+  // (the full kernel on a zero-padded panel would spend MR/mr times the FMAs). Same FMA order per element as
+  // ukernel, so the bits do not depend on which one ran. nullptr: the driver uses ukernel on a scratch tile.
+  void (*ukernel_rows)(long mr, long kc, const float* ap, const float* bp, float* c, long ldc, int accumulate);
 };
 
 extern const IsaKernels kAvx512;
