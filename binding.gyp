@@ -49,6 +49,7 @@
         "native/src/conv.cc",
         "native/src/conv_lowering.cc",
         "native/src/conv_depthwise.cc",
+        "native/src/conv_winograd.cc",
         "native/src/elementwise.cc",
         "native/src/reduce.cc",
         "native/src/norm.cc",

@@ -13,6 +13,7 @@
 //
 // Every step is either a GEMM (whose bits do not depend on the thread split) or a loop where each output
 // element is written by one thread in a fixed order, so all three are bit-identical for any thread count.
+#include <stdlib.h>
 #include <string.h>
 
 #include "conv_internal.h"
@@ -292,9 +293,19 @@ void slice_weights(const float* w, const ConvGeom& g, const Shrunk& s, float* ds
 bool one_tap(const Shrunk& s) { return s.g.kh == 1 && s.g.kw == 1; }
 WeightView tap_view(const ConvGeom& g) { return {(g.c / g.groups) * g.kh * g.kw, g.kh * g.kw}; }
 
+// WEIGHTROOM_WINOGRAD=0 turns the Winograd path off (im2col + GEMM everywhere), e.g. to compare.
+bool winograd_enabled() {
+  static const bool on = [] {
+    const char* e = getenv("WEIGHTROOM_WINOGRAD");
+    return !(e && strcmp(e, "0") == 0);
+  }();
+  return on;
+}
+
 }  // namespace
 
 void conv2d_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
+  if (winograd_enabled() && winograd_applies(g)) return winograd_forward(x, w, bias, out, g);
   const Shrunk s = shrink(g);
   if (!s.active) return forward_impl(x, w, bias, out, g);
   if (one_tap(s)) return forward_impl(x, w + s.i0 * g.kw + s.j0, bias, out, s.g, tap_view(g));
@@ -304,6 +315,7 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* ou
 }
 
 void conv2d_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g) {
+  if (winograd_enabled() && winograd_applies(g)) return winograd_backward_input(gy, w, gx, g);
   const Shrunk s = shrink(g);
   if (!s.active) return backward_input_impl(gy, w, gx, g);
   if (one_tap(s)) return backward_input_impl(gy, w + s.i0 * g.kw + s.j0, gx, s.g, tap_view(g));
