@@ -73,103 +73,123 @@ struct Tiling {
   long n, C, O, h, w, th, tw, T, chunk, nchunks;
 };
 
-// Tile t's image, top-left output row and column.
-struct TilePos {
-  long n, y, x;
-};
-inline TilePos tile_pos(const Tiling& tl, long t) {
-  const long r = t % (tl.th * tl.tw);
-  return {t / (tl.th * tl.tw), 2 * (r / tl.tw), 2 * (r % tl.tw)};
+// Chunk tiles [t0, t0 + cnt) cut into segments of at most 16 horizontally adjacent tiles of one tile row:
+// f(j0, len, n, y, x) with j0 the segment's first tile within the chunk and (y, x) its top-left output pixel.
+template <class F>
+void for_segments(const Tiling& tl, long t0, long cnt, F&& f) {
+  for (long j = 0; j < cnt;) {
+    const long t = t0 + j, r = t % (tl.th * tl.tw), tx = r % tl.tw;
+    long len = tl.tw - tx;
+    if (len > 16) len = 16;
+    if (len > cnt - j) len = cnt - j;
+    f(j, len, t / (tl.th * tl.tw), 2 * (r / tl.tw), 2 * tx);
+    j += len;
+  }
 }
 
 // V[xi][ic][j] for tiles [t0, t0 + cnt) of the input x [n, C, h, w] (zero outside the image). Channels are
-// split over threads (inline when already inside a parallel chunk); per channel the 16 outputs are 16
-// sequential streams over the tiles.
+// split over threads (inline when already inside a parallel chunk).
 void input_transform(const float* x, const Tiling& tl, long t0, long cnt, float* V) {
   const long ld = tl.chunk, plane = tl.C * ld;
-  const int T = threads_for((double)tl.C * cnt * 24.0);
+  const IsaKernels& K = isa();
+  const int T = threads_for((double)tl.C * cnt * 8.0);
   parallel(T, [&](int th, int TT) {
     long c0, c1;
     chunk_range(tl.C, th, TT, 1, &c0, &c1);
-    float vb[16][16];  // [xi][tile]: 16 tiles at a time, then one cache line per xi stream
-    for (long ic = c0; ic < c1; ic++)
-      for (long j0 = 0; j0 < cnt; j0 += 16) {
-        const long nb = cnt - j0 < 16 ? cnt - j0 : 16;
-        for (long l = 0; l < nb; l++) {
-          const TilePos tp = tile_pos(tl, t0 + j0 + l);
-          const long y0 = tp.y - 1, x0 = tp.x - 1;
-          const float* p = x + (tp.n * tl.C + ic) * tl.h * tl.w;
-          float d[4][4];
-          if (y0 >= 0 && x0 >= 0 && y0 + 4 <= tl.h && x0 + 4 <= tl.w) {
-            for (int i = 0; i < 4; i++)
-              for (int q = 0; q < 4; q++) d[i][q] = p[(y0 + i) * tl.w + x0 + q];
-          } else {
+    alignas(64) float buf[4 * kWinoBuf];
+    alignas(64) float vb[16 * 16];
+    if (tl.tw < 16) {
+      // small maps: 16 tiles from anywhere, each 4x4 patch gathered
+      alignas(64) float d[16 * 16];
+      for (long ic = c0; ic < c1; ic++)
+        for (long j0 = 0; j0 < cnt; j0 += 16) {
+          const long len = cnt - j0 < 16 ? cnt - j0 : 16;
+          for (long l = 0; l < 16; l++) {
+            if (l >= len) {
+              for (int k = 0; k < 16; k++) d[k * 16 + l] = 0.f;
+              continue;
+            }
+            const long t = t0 + j0 + l, r = t % (tl.th * tl.tw);
+            const long ni = t / (tl.th * tl.tw), y0 = 2 * (r / tl.tw) - 1, x0 = 2 * (r % tl.tw) - 1;
+            const float* p = x + (ni * tl.C + ic) * tl.h * tl.w;
             for (int i = 0; i < 4; i++)
               for (int q = 0; q < 4; q++) {
                 const long yy = y0 + i, xx = x0 + q;
-                d[i][q] = yy >= 0 && yy < tl.h && xx >= 0 && xx < tl.w ? p[yy * tl.w + xx] : 0.f;
+                d[(i * 4 + q) * 16 + l] = yy >= 0 && yy < tl.h && xx >= 0 && xx < tl.w ? p[yy * tl.w + xx] : 0.f;
               }
           }
-          // B^T d B with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
-          float s[4][4];
-          for (int q = 0; q < 4; q++) {
-            s[0][q] = d[0][q] - d[2][q];
-            s[1][q] = d[1][q] + d[2][q];
-            s[2][q] = d[2][q] - d[1][q];
-            s[3][q] = d[1][q] - d[3][q];
-          }
-          for (int i = 0; i < 4; i++) {
-            vb[i * 4 + 0][l] = s[i][0] - s[i][2];
-            vb[i * 4 + 1][l] = s[i][1] + s[i][2];
-            vb[i * 4 + 2][l] = s[i][2] - s[i][1];
-            vb[i * 4 + 3][l] = s[i][1] - s[i][3];
-          }
+          K.wino_in16g(d, vb);
+          float* v = V + ic * ld + j0;
+          for (int xi = 0; xi < 16; xi++) memcpy(v + xi * plane, vb + xi * 16, len * sizeof(float));
         }
+      return;
+    }
+    for (long ic = c0; ic < c1; ic++)
+      for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
+        // the segment's 4 input rows from column x0 - 1, 2*len + 2 wide, zero outside the image
+        const float* p = x + (ni * tl.C + ic) * tl.h * tl.w;
+        const long xs = x0 - 1, width = 2 * len + 2;
+        for (int i = 0; i < 4; i++) {
+          float* b = buf + i * kWinoBuf;
+          const long yy = y - 1 + i;
+          if (yy < 0 || yy >= tl.h) {
+            memset(b, 0, kWinoBuf * sizeof(float));
+            continue;
+          }
+          const float* row = p + yy * tl.w;
+          long k = 0;
+          for (; k < width && xs + k < 0; k++) b[k] = 0.f;
+          for (; k < width && xs + k < tl.w; k++) b[k] = row[xs + k];
+          for (; k < kWinoBuf; k++) b[k] = 0.f;
+        }
+        K.wino_in16(buf, vb);
         float* v = V + ic * ld + j0;
-        for (int xi = 0; xi < 16; xi++) memcpy(v + xi * plane, vb[xi], nb * sizeof(float));
-      }
+        for (int xi = 0; xi < 16; xi++) memcpy(v + xi * plane, vb + xi * 16, len * sizeof(float));
+      });
   });
 }
 
-// out [n, O, h, w] for tiles [t0, t0 + cnt) from M[xi][oc][j] (+ bias): A^T M A, A^T = [1 1 1 0; 0 1 -1 -1].
+// out [n, O, h, w] for tiles [t0, t0 + cnt) from M[xi][oc][j] (+ bias): A^T M A.
 void output_transform(const float* M, const float* bias, const Tiling& tl, long t0, long cnt, float* out) {
   const long ld = tl.chunk, plane = tl.O * ld;
-  const int T = threads_for((double)tl.O * cnt * 24.0);
+  const IsaKernels& K = isa();
+  const int T = threads_for((double)tl.O * cnt * 8.0);
   parallel(T, [&](int th, int TT) {
     long o0, o1;
     chunk_range(tl.O, th, TT, 1, &o0, &o1);
-    float mb[16][16];  // [xi][tile]
-    for (long oc = o0; oc < o1; oc++) {
-      const float b = bias ? bias[oc] : 0.f;
-      for (long j0 = 0; j0 < cnt; j0 += 16) {
-        const long nb = cnt - j0 < 16 ? cnt - j0 : 16;
-        const float* m = M + oc * ld + j0;
-        for (int xi = 0; xi < 16; xi++) memcpy(mb[xi], m + xi * plane, nb * sizeof(float));
-        for (long l = 0; l < nb; l++) {
-          const TilePos tp = tile_pos(tl, t0 + j0 + l);
-          float s[2][4];
-          for (int q = 0; q < 4; q++) {
-            s[0][q] = mb[q][l] + mb[4 + q][l] + mb[8 + q][l];
-            s[1][q] = mb[4 + q][l] - mb[8 + q][l] - mb[12 + q][l];
-          }
-          float y[2][2];
-          for (int i = 0; i < 2; i++) {
-            y[i][0] = s[i][0] + s[i][1] + s[i][2] + b;
-            y[i][1] = s[i][1] - s[i][2] - s[i][3] + b;
-          }
-          float* op = out + (tp.n * tl.O + oc) * tl.h * tl.w;
-          if (tp.y + 2 <= tl.h && tp.x + 2 <= tl.w) {
-            op[tp.y * tl.w + tp.x] = y[0][0];
-            op[tp.y * tl.w + tp.x + 1] = y[0][1];
-            op[(tp.y + 1) * tl.w + tp.x] = y[1][0];
-            op[(tp.y + 1) * tl.w + tp.x + 1] = y[1][1];
-          } else {
+    alignas(64) float mb[16 * 16];
+    alignas(64) float yb[2 * kWinoBuf];
+    if (tl.tw < 16) {
+      for (long oc = o0; oc < o1; oc++) {
+        const float b = bias ? bias[oc] : 0.f;
+        for (long j0 = 0; j0 < cnt; j0 += 16) {
+          const long len = cnt - j0 < 16 ? cnt - j0 : 16;
+          const float* m = M + oc * ld + j0;
+          for (int xi = 0; xi < 16; xi++) memcpy(mb + xi * 16, m + xi * plane, len * sizeof(float));
+          K.wino_out16g(mb, b, yb);
+          for (long l = 0; l < len; l++) {
+            const long t = t0 + j0 + l, r = t % (tl.th * tl.tw);
+            const long ni = t / (tl.th * tl.tw), y0 = 2 * (r / tl.tw), x0 = 2 * (r % tl.tw);
+            float* op = out + (ni * tl.O + oc) * tl.h * tl.w;
             for (int i = 0; i < 2; i++)
               for (int q = 0; q < 2; q++)
-                if (tp.y + i < tl.h && tp.x + q < tl.w) op[(tp.y + i) * tl.w + tp.x + q] = y[i][q];
+                if (y0 + i < tl.h && x0 + q < tl.w) op[(y0 + i) * tl.w + x0 + q] = yb[(i * 2 + q) * 16 + l];
           }
         }
       }
+      return;
+    }
+    for (long oc = o0; oc < o1; oc++) {
+      const float b = bias ? bias[oc] : 0.f;
+      for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
+        const float* m = M + oc * ld + j0;
+        for (int xi = 0; xi < 16; xi++) memcpy(mb + xi * 16, m + xi * plane, len * sizeof(float));
+        K.wino_out16(mb, b, yb);
+        float* op = out + (ni * tl.O + oc) * tl.h * tl.w;
+        const long wlen = x0 + 2 * len <= tl.w ? 2 * len : tl.w - x0;
+        memcpy(op + y * tl.w + x0, yb, wlen * sizeof(float));
+        if (y + 1 < tl.h) memcpy(op + (y + 1) * tl.w + x0, yb + kWinoBuf, wlen * sizeof(float));
+      });
     }
   });
 }

@@ -31,6 +31,8 @@ struct AdamHyper {
   int coupled, decoupled, maximize;
 };
 
+constexpr long kWinoBuf = 48;  // row stride of the Winograd transform buffers (>= 2*16 + 2)
+
 struct IsaKernels {
   const char* name;
   // GEMM register tile and cache blocking (KC: depth of a packed panel; MC rows of A kept in L2;
@@ -75,6 +77,16 @@ struct IsaKernels {
   // Peak probe for the benchmarks: `iters` rounds of independent register-only FMA chains; returns a
   // checksum, and *flops the floating-point operations done.
   float (*fma_probe)(long iters, double* flops);
+  // Winograd F(2x2, 3x3) transforms of 16 horizontally adjacent tiles (lanes). wino_in16: `buf` holds the 4
+  // input rows of the tile row, kWinoBuf floats apart, from column 2*tx0 - 1 on, zero where outside the image;
+  // out[xi*16 + l] = (B^T d_l B)[xi]. wino_out16: m[xi*16 + l] -> the two output rows y (kWinoBuf floats
+  // apart), columns 2*l and 2*l + 1 of each, = A^T m_l A + bias.
+  void (*wino_in16)(const float* buf, float* out);
+  void (*wino_out16)(const float* m, float bias, float* y);
+  // The same for 16 tiles from anywhere (small maps): d[(i*4 + j)*16 + l] is pixel (i, j) of tile l's 4x4 input
+  // patch; y[(i*2 + j)*16 + l] gets output pixel (i, j) of tile l.
+  void (*wino_in16g)(const float* d, float* out);
+  void (*wino_out16g)(const float* m, float bias, float* y);
   // Optional: the micro-kernel for an edge tile of mr < MR rows (full NR columns) that computes only those rows
   // (the full kernel on a zero-padded panel would spend MR/mr times the FMAs). Same FMA order per element as
   // ukernel, so the bits do not depend on which one ran. nullptr: the driver uses ukernel on a scratch tile.

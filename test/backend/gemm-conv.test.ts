@@ -175,7 +175,8 @@ d('native conv2d matches the reference', () => {
       [geom(3, 1, 12, 12, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // K = 9: transposed weight gradient
       [geom(3, 16, 9, 13, 24, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: odd sizes, partial tiles
       [geom(4, 64, 20, 20, 48, [3, 3], [1, 1], [1, 1], [1, 1], 1), false], // Winograd: several tile chunks
-      [geom(2, 24, 8, 31, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: long rows, odd width
+      [geom(2, 24, 8, 31, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: rows of 16 tiles, odd width
+      [geom(1, 16, 11, 40, 20, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: rows of 16 + 4 tiles
       [geom(4, 24, 1, 1, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // 1x1 map: only the centre tap lives
       [geom(3, 8, 1, 1, 12, [3, 3], [1, 1], [1, 1], [1, 1], 2), false], // one live tap, grouped (strided weights)
       [geom(2, 6, 1, 1, 5, [2, 2], [2, 2], [1, 1], [1, 1], 1), true], // one live tap in a corner
