@@ -28,6 +28,16 @@ using namespace conv;
 // Sample groups in parallel, one chunk each (claimed dynamically, everything inside on that thread: nested
 // parallel regions run inline) when they divide evenly or are plentiful; else one after another with the
 // parallelism inside each GEMM. Per sample group the work is identical either way, so is every result.
+// WEIGHTROOM_WINOGRAD=0 turns the Winograd path off (im2col + GEMM everywhere), e.g. to compare.
+static bool winograd_enabled() {
+  static const bool on = [] {
+    const char* e = getenv("WEIGHTROOM_WINOGRAD");
+    return !(e && strcmp(e, "0") == 0);
+  }();
+  return on;
+}
+
+
 template <class F>
 static void over_sample_groups(long n, F&& f) {
   const long T = num_threads();
@@ -153,6 +163,7 @@ static void backward_weight_impl(const float* gy, const float* x, float* gw, flo
     });
   }
   if (is_depthwise(g)) return dw_backward_weight(gy, x, gw, g);
+  if (winograd_enabled() && winograd_applies(g)) return winograd_backward_weight(gy, x, gw, g);
   const Plan p = plan(g);
   const long wsize = g.o * p.K;
   if (g.n == 0) {
@@ -292,15 +303,6 @@ void slice_weights(const float* w, const ConvGeom& g, const Shrunk& s, float* ds
 // A shrunk kernel of one tap is the full kernel read with a stride: no copy needed.
 bool one_tap(const Shrunk& s) { return s.g.kh == 1 && s.g.kw == 1; }
 WeightView tap_view(const ConvGeom& g) { return {(g.c / g.groups) * g.kh * g.kw, g.kh * g.kw}; }
-
-// WEIGHTROOM_WINOGRAD=0 turns the Winograd path off (im2col + GEMM everywhere), e.g. to compare.
-bool winograd_enabled() {
-  static const bool on = [] {
-    const char* e = getenv("WEIGHTROOM_WINOGRAD");
-    return !(e && strcmp(e, "0") == 0);
-  }();
-  return on;
-}
 
 }  // namespace
 

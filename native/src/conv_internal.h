@@ -57,6 +57,7 @@ void pack_col(const void* ctx, long p0, long kc, long j0, long nc, float* dst);
 bool winograd_applies(const ConvGeom& g);
 void winograd_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g);
 void winograd_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);
+void winograd_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g);
 
 void dw_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g);
 void dw_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);

@@ -73,6 +73,15 @@ struct Tiling {
   long n, C, O, h, w, th, tw, T, chunk, nchunks;
 };
 
+// Tile t's image and top-left output pixel.
+struct TilePos {
+  long n, y, x;
+};
+inline TilePos tile_pos(const Tiling& tl, long t) {
+  const long r = t % (tl.th * tl.tw);
+  return {t / (tl.th * tl.tw), 2 * (r / tl.tw), 2 * (r % tl.tw)};
+}
+
 // Chunk tiles [t0, t0 + cnt) cut into segments of at most 16 horizontally adjacent tiles of one tile row:
 // f(j0, len, n, y, x) with j0 the segment's first tile within the chunk and (y, x) its top-left output pixel.
 template <class F>
@@ -227,6 +236,34 @@ void winograd_run(const float* x, const float* U, const float* bias, float* out,
     for (long q = 0; q < tl.nchunks; q++) run(q);
 }
 
+// Z[xi][oc][j] = A gy A^T for tiles [t0, t0 + cnt) of the output gradient gy [n, O, h, w] (zero outside).
+void grad_transform(const float* gy, const Tiling& tl, long t0, long cnt, float* Z) {
+  const long ld = tl.chunk, plane = tl.O * ld;
+  const IsaKernels& K = isa();
+  const int T = threads_for((double)tl.O * cnt * 8.0);
+  parallel(T, [&](int th, int TT) {
+    long o0, o1;
+    chunk_range(tl.O, th, TT, 1, &o0, &o1);
+    alignas(64) float gb[4 * 16];
+    alignas(64) float zb[16 * 16];
+    for (long oc = o0; oc < o1; oc++)
+      for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
+        const float* p = gy + (ni * tl.O + oc) * tl.h * tl.w;
+        for (int i = 0; i < 2; i++) {
+          const float* row = y + i < tl.h ? p + (y + i) * tl.w : nullptr;
+          for (int q = 0; q < 2; q++)
+            for (long l = 0; l < 16; l++) {
+              const long xx = x0 + 2 * l + q;
+              gb[(i * 2 + q) * 16 + l] = row && l < len && xx < tl.w ? row[xx] : 0.f;
+            }
+        }
+        K.wino_gy16g(gb, zb);
+        float* z = Z + oc * ld + j0;
+        for (int xi = 0; xi < 16; xi++) memcpy(z + xi * plane, zb + xi * 16, len * sizeof(float));
+      });
+  });
+}
+
 }  // namespace
 
 void winograd_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
@@ -240,6 +277,77 @@ void winograd_backward_input(const float* gy, const float* w, float* gx, const C
   float* U = shared_workspace(16 * g.o * g.c);
   weight_transform(w, g.o, g.c, true, U);
   winograd_run(gy, U, nullptr, gx, g.n, g.o, g.c, g.oh, g.ow);
+}
+
+}  // namespace conv
+}  // namespace wr
+
+namespace wr {
+namespace conv {
+
+// gW = sum over tiles of G^T [(A gy A^T) (.) (B^T x B)] G: per position xi of the 4x4 tile, the GEMM
+// dU_xi [O x C] = Z_xi [O x tiles] @ V_xi^T, then each 4x4 dU[o][c] back to 3x3 with G^T = [1 .5 .5 0;
+// 0 .5 -.5 0; 0 .5 .5 1]. Tiles are summed in fixed chunks, and the chunks in at most 8 fixed partial sums
+// added in order, so the bits depend on the geometry only, never on the thread count.
+void winograd_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g) {
+  const long C = g.c, O = g.o;
+  Tiling tl{g.n, C, O, g.h, g.w, (g.oh + 1) / 2, (g.ow + 1) / 2, 0, 0, 0};
+  tl.T = g.n * tl.th * tl.tw;
+  // tiles are the GEMMs' depth here: chunks of 256 amortise loading and storing dU (a shallower GEMM spends
+  // its time there), whatever the cache footprint of V and Z
+  long chunk = 256;
+  if (chunk > tl.T) chunk = tl.T;
+  tl.chunk = chunk;
+  tl.nchunks = (tl.T + chunk - 1) / chunk;
+  const long usize = 16 * O * C;
+  long P = tl.nchunks < 8 ? tl.nchunks : 8;
+  while (P > 1 && P * usize > (8L << 20)) P--;  // partial sums within 32 MB
+  float* dU = shared_workspace(P * usize);
+  auto run = [&](long q) {
+    const long a = q * tl.nchunks / P, b = (q + 1) * tl.nchunks / P;
+    float* acc = dU + q * usize;
+    float* V = workspace(WS_COL, 16 * C * chunk);
+    float* Z = workspace(WS_TMP, 16 * O * chunk);
+    for (long ch = a; ch < b; ch++) {
+      const long t0 = ch * chunk, cnt = tl.T - t0 < chunk ? tl.T - t0 : chunk;
+      input_transform(x, tl, t0, cnt, V);
+      grad_transform(gy, tl, t0, cnt, Z);
+      for (int xi = 0; xi < 16; xi++)
+        sgemm(O, C, cnt, Mat{Z + xi * O * chunk, chunk, 1}, Mat{V + xi * C * chunk, 1, chunk}, acc + xi * O * C, C,
+              ch > a);
+    }
+  };
+  if (P > 1 && num_threads() > 1)
+    parallel((int)P, [&](int q, int) { run(q); });
+  else
+    for (long q = 0; q < P; q++) run(q);
+  // sum the partials in order, then 4x4 -> 3x3 per (o, c)
+  const int T = threads_for((double)O * C * (16.0 * P + 40.0));
+  parallel(T, [&](int th, int TT) {
+    long o0, o1;
+    chunk_range(O, th, TT, 1, &o0, &o1);
+    for (long oc = o0; oc < o1; oc++)
+      for (long ic = 0; ic < C; ic++) {
+        float u[4][4];
+        for (int k = 0; k < 16; k++) {
+          float v = dU[k * O * C + oc * C + ic];
+          for (long q = 1; q < P; q++) v += dU[q * usize + k * O * C + oc * C + ic];
+          u[k / 4][k % 4] = v;
+        }
+        float t[3][4];  // G^T u
+        for (int j = 0; j < 4; j++) {
+          t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
+          t[1][j] = 0.5f * (u[1][j] - u[2][j]);
+          t[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+        }
+        float* w = gw + (oc * C + ic) * 9;
+        for (int i = 0; i < 3; i++) {
+          w[i * 3 + 0] = t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+          w[i * 3 + 1] = 0.5f * (t[i][1] - t[i][2]);
+          w[i * 3 + 2] = 0.5f * (t[i][1] + t[i][2]) + t[i][3];
+        }
+      }
+  });
 }
 
 }  // namespace conv

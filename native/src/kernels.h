@@ -87,6 +87,9 @@ struct IsaKernels {
   // patch; y[(i*2 + j)*16 + l] gets output pixel (i, j) of tile l.
   void (*wino_in16g)(const float* d, float* out);
   void (*wino_out16g)(const float* m, float bias, float* y);
+  // The weight gradient's transform of 16 output-gradient tiles: g[(i*2 + j)*16 + l] is pixel (i, j) of tile
+  // l's 2x2 patch; out[xi*16 + l] = (A g_l A^T)[xi] (the adjoint of the output transform).
+  void (*wino_gy16g)(const float* g, float* out);
   // Optional: the micro-kernel for an edge tile of mr < MR rows (full NR columns) that computes only those rows
   // (the full kernel on a zero-padded panel would spend MR/mr times the FMAs). Same FMA order per element as
   // ukernel, so the bits do not depend on which one ran. nullptr: the driver uses ukernel on a scratch tile.
