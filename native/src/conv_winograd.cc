@@ -20,11 +20,12 @@ namespace conv {
 
 bool winograd_applies(const ConvGeom& g) {
   if (!(g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ph == 1 && g.pw == 1 &&
-        g.groups == 1 && g.c >= 16 && g.o >= 16 && g.h >= 8 && g.w >= 8))
+        g.groups == 1 && g.c >= 64 && g.o >= 64 && g.h >= 8 && g.w >= 8))
     return false;
-  // Enough tiles to pay for transforming the weights (16 values per input-output channel pair, repacked for
-  // every chunk of tiles): measured on ResNet-18 shapes, a win for 64-256 channels on maps of 8x8 and more
-  // (up to 1.5x), a loss for 512 channels on 7x7 maps at batch 16 and for 4x4 maps (all tiles on the border).
+  // Enough channels for GEMMs that run near peak (32 -> 64 channels on 14x14, the small CNN's conv2, is 10-30%
+  // slower by Winograd) and enough tiles to pay for transforming the weights (16 values per input-output channel
+  // pair, repacked for every chunk of tiles): measured on ResNet-18 shapes, a win for 64-256 channels on maps of
+  // 8x8 and more (up to 1.5x), a loss for 512 channels on 7x7 maps at batch 16 and for 4x4 maps.
   const long tiles = g.n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2);
   return tiles >= 64 && (g.o * g.c <= 256 * 256 || tiles >= 1024);
 }

@@ -173,10 +173,10 @@ d('native conv2d matches the reference', () => {
       [geom(9, 5, 4, 4, 6, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // tiny maps: all 9 in one GEMM
       [geom(2, 32, 14, 14, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // small-CNN conv2 shape
       [geom(3, 1, 12, 12, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // K = 9: transposed weight gradient
-      [geom(3, 16, 9, 13, 24, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: odd sizes, partial tiles
-      [geom(4, 64, 20, 20, 48, [3, 3], [1, 1], [1, 1], [1, 1], 1), false], // Winograd: several tile chunks
-      [geom(2, 24, 8, 31, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: rows of 16 tiles, odd width
-      [geom(1, 16, 11, 40, 20, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: rows of 16 + 4 tiles
+      [geom(3, 64, 9, 13, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: odd sizes, partial tiles
+      [geom(4, 64, 20, 20, 72, [3, 3], [1, 1], [1, 1], [1, 1], 1), false], // Winograd: several tile chunks
+      [geom(2, 64, 8, 31, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: rows of 16 tiles, odd width
+      [geom(1, 64, 11, 40, 80, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: rows of 16 + 4 tiles
       [geom(4, 24, 1, 1, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // 1x1 map: only the centre tap lives
       [geom(3, 8, 1, 1, 12, [3, 3], [1, 1], [1, 1], [1, 1], 2), false], // one live tap, grouped (strided weights)
       [geom(2, 6, 1, 1, 5, [2, 2], [2, 2], [1, 1], [1, 1], 1), true], // one live tap in a corner
@@ -192,20 +192,28 @@ d('native conv2d matches the reference', () => {
   it('is bit-identical for 1 and 2 threads', async () => {
     const { setNumThreads, getNumThreads } = await import('../../src/backend/index.js');
     const r = rng(3);
-    const g = geom(4, 32, 14, 14, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1)!;
-    const x = randArray(r, g.n * g.c * g.h * g.w);
-    const w = randArray(r, g.o * g.c * 9);
-    const gy = randArray(r, g.n * g.o * g.oh * g.ow);
+    // im2col + GEMM, and Winograd (64 channels, 32 x 49 tiles)
+    const geoms = [32, 64].map((c) => geom(4 * (c / 32), c, 14, 14, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1)!);
+    const data = geoms.map((g) => ({
+      x: randArray(r, g.n * g.c * g.h * g.w),
+      w: randArray(r, g.o * g.c * 9),
+      gy: randArray(r, g.n * g.o * g.oh * g.ow),
+    }));
     const run = () => {
-      const out = new Float32Array(gy.length);
-      const gw = new Float32Array(w.length);
-      const gx = new Float32Array(x.length);
-      native!.conv2d(x, w, null, out, g);
-      native!.conv2dBackwardWeight(gy, x, gw, null, g);
-      native!.conv2dBackwardInput(gy, w, gx, g);
+      const res: Float32Array[] = [];
+      geoms.forEach((g, i) => {
+        const { x, w, gy } = data[i]!;
+        const out = new Float32Array(gy.length);
+        const gw = new Float32Array(w.length);
+        const gx = new Float32Array(x.length);
+        native!.conv2d(x, w, null, out, g);
+        native!.conv2dBackwardWeight(gy, x, gw, null, g);
+        native!.conv2dBackwardInput(gy, w, gx, g);
+        res.push(out, gw, gx);
+      });
       const mm = new Float32Array(300 * 200);
       native!.matmul(randArray(rng(5), 300 * 257), randArray(rng(6), 257 * 200), mm, 1, 300, 257, 200, {});
-      return [out, gw, gx, mm];
+      return [...res, mm];
     };
     const before = getNumThreads();
     try {
