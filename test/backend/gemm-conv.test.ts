@@ -177,6 +177,7 @@ d('native conv2d matches the reference', () => {
       [geom(4, 64, 20, 20, 72, [3, 3], [1, 1], [1, 1], [1, 1], 1), false], // Winograd: several tile chunks
       [geom(2, 64, 8, 31, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: rows of 16 tiles, odd width
       [geom(3, 64, 11, 40, 80, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd: rows of 16 + 4 tiles
+      [geom(4, 128, 15, 17, 128, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // Winograd, 128 channels: one chunk
       [geom(4, 24, 1, 1, 16, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // 1x1 map: only the centre tap lives
       [geom(3, 8, 1, 1, 12, [3, 3], [1, 1], [1, 1], [1, 1], 2), false], // one live tap, grouped (strided weights)
       [geom(2, 6, 1, 1, 5, [2, 2], [2, 2], [1, 1], [1, 1], 1), true], // one live tap in a corner
