@@ -90,6 +90,13 @@ struct IsaKernels {
   // The weight gradient's transform of 16 output-gradient tiles: g[(i*2 + j)*16 + l] is pixel (i, j) of tile
   // l's 2x2 patch; out[xi*16 + l] = (A g_l A^T)[xi] (the adjoint of the output transform).
   void (*wino_gy16g)(const float* g, float* out);
+  // Batch-norm rows (double arithmetic; sums in 8 fixed lanes, so deterministic): sum (x - m)^2;
+  // sg += sum g and sgx += sum g*(x - m)*is; y = x*scale + shift; o = k*(L*g - sg - (x - m)*bc).
+  double (*bn_sqdev)(const float* x, long n, double m);
+  void (*bn_dots)(const float* x, const float* g, long n, double m, double is, double* sg, double* sgx);
+  void (*bn_apply)(const float* x, float* y, long n, double scale, double shift);
+  void (*bn_grad)(const float* x, const float* g, float* o, long n, double k, double L, double sg, double m,
+                  double bc);
   // Optional: the micro-kernel for an edge tile of mr < MR rows (full NR columns) that computes only those rows
   // (the full kernel on a zero-padded panel would spend MR/mr times the FMAs). Same FMA order per element as
   // ukernel, so the bits do not depend on which one ran. nullptr: the driver uses ukernel on a scratch tile.

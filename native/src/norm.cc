@@ -1,7 +1,8 @@
 // Fused batch-norm kernels over [N, C, S] (S = spatial size), the native twins of src/backend/js/norm.ts:
-// per-channel statistics in one pass each (double accumulators), the normalisation as one multiply-add, and
+// per-channel statistics in one pass each (double accumulators, 8 fixed lanes per row: vectorised, deterministic), the normalisation as one multiply-add, and
 // the closed-form backward. Channels are independent, so each is computed by one thread in a fixed order:
 // the results do not depend on the thread count.
+#include "kernels.h"
 #include "ops.h"
 #include "parallel.h"
 
@@ -22,21 +23,13 @@ void over_channels(long n, long c, long s, F&& f) {
 
 void batch_norm_stats(const float* x, long n, long c, long s, double* mean, double* varb) {
   const double L = (double)(n * s);
+  const IsaKernels& K = isa();
   over_channels(n, c, s, [&](long ch) {
     double sum = 0;
-    for (long i = 0; i < n; i++) {
-      const float* xr = x + (i * c + ch) * s;
-      for (long j = 0; j < s; j++) sum += xr[j];
-    }
+    for (long i = 0; i < n; i++) sum += K.sum(x + (i * c + ch) * s, s);
     const double m = sum / L;
     double sq = 0;  // two-pass variance: no cancellation when |mean| >> std
-    for (long i = 0; i < n; i++) {
-      const float* xr = x + (i * c + ch) * s;
-      for (long j = 0; j < s; j++) {
-        const double d = xr[j] - m;
-        sq += d * d;
-      }
-    }
+    for (long i = 0; i < n; i++) sq += K.bn_sqdev(x + (i * c + ch) * s, s, m);
     mean[ch] = m;
     varb[ch] = sq / L;
   });
@@ -47,11 +40,7 @@ void batch_norm_apply(const float* x, long n, long c, long s, const double* mean
   over_channels(n, c, s, [&](long ch) {
     const double scale = invstd[ch] * (w ? w[ch] : 1.0);
     const double shift = (b ? b[ch] : 0.0) - mean[ch] * scale;
-    for (long i = 0; i < n; i++) {
-      const float* xr = x + (i * c + ch) * s;
-      float* yr = y + (i * c + ch) * s;
-      for (long j = 0; j < s; j++) yr[j] = (float)(xr[j] * scale + shift);
-    }
+    for (long i = 0; i < n; i++) isa().bn_apply(x + (i * c + ch) * s, y + (i * c + ch) * s, s, scale, shift);
   });
 }
 
@@ -60,17 +49,11 @@ void batch_norm_apply(const float* x, long n, long c, long s, const double* mean
 void batch_norm_backward(const float* x, const float* gy, long n, long c, long s, const double* mean,
                          const double* invstd, const float* w, bool training, float* gx, float* gw, float* gb) {
   const double L = (double)(n * s);
+  const IsaKernels& K = isa();
   over_channels(n, c, s, [&](long ch) {
     const double m = mean[ch], is = invstd[ch];
     double sg = 0, sgx = 0;
-    for (long i = 0; i < n; i++) {
-      const float* xr = x + (i * c + ch) * s;
-      const float* gr = gy + (i * c + ch) * s;
-      for (long j = 0; j < s; j++) {
-        sg += gr[j];
-        sgx += gr[j] * ((xr[j] - m) * is);
-      }
-    }
+    for (long i = 0; i < n; i++) K.bn_dots(x + (i * c + ch) * s, gy + (i * c + ch) * s, s, m, is, &sg, &sgx);
     if (gw) gw[ch] = (float)sgx;
     if (gb) gb[ch] = (float)sg;
     if (!gx) return;
@@ -78,10 +61,8 @@ void batch_norm_backward(const float* x, const float* gy, long n, long c, long s
     if (training) {
       const double k = wv * is / L, bcoef = sgx * is;
       for (long i = 0; i < n; i++) {
-        const float* xr = x + (i * c + ch) * s;
-        const float* gr = gy + (i * c + ch) * s;
-        float* o = gx + (i * c + ch) * s;
-        for (long j = 0; j < s; j++) o[j] = (float)(k * (L * gr[j] - sg - (xr[j] - m) * bcoef));
+        const long off = (i * c + ch) * s;
+        K.bn_grad(x + off, gy + off, gx + off, s, k, L, sg, m, bcoef);
       }
     } else {
       const double k = wv * is;

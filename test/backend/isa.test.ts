@@ -48,6 +48,7 @@ describe.skipIf(!native || isChild)('every ISA this CPU runs', () => {
         'test/backend/elementwise.test.ts',
         'test/backend/isa.test.ts',
         'test/optim/fused.test.ts',
+        'test/backend/norm.test.ts',
         'test/parity',
       ]);
     }, 120_000);
