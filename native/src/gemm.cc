@@ -41,7 +41,17 @@ static inline void tile(const IsaKernels& K, long kc, const float* ap, const flo
   }
 }
 
-void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
+// The depth blocks: k split into equal blocks of at most KC (k = 288 as one block, 576 as 2 x 288, not
+// 256 + 256 + 64: a thin last block would pay a full load/store of C for little work).
+static inline long kstep_for(long k, long KC) {
+  const long kblocks = (k + KC - 1) / KC;
+  return round_up((k + kblocks - 1) / kblocks, 4);
+}
+
+// bpre: all of B already packed (depth block at pc starts at bpre + pc * round_up(n, NR), panels of kc x NR
+// in order), shared by the threads of a row split; null: pack here.
+static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate,
+                              const float* bpre) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate)
@@ -53,10 +63,8 @@ void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool
   float* Bp = workspace(WS_PACK_B, (KC + 4) * round_up(n < NC ? n : NC, NR));
   float* Ap = workspace(WS_PACK_A, round_up(m < MC ? m : MC, MR) * (KC + 4));
   alignas(64) float tmp[16 * 64];  // an edge tile (MR*NR <= 1024 for every ISA)
-  // Split the depth into equal blocks of at most KC (k = 288 as one block, 576 as 2 x 288, not 256 + 256 + 64:
-  // a thin last block would pay a full load/store of C for little work).
-  const long kblocks = (k + KC - 1) / KC;
-  const long kstep = round_up((k + kblocks - 1) / kblocks, 4);
+  const long kstep = kstep_for(k, KC);
+  const long nround = round_up(n, NR);
   if (m <= MC) {
     // All of A fits one packed block (e.g. 64 output channels of a conv): pack A once per depth block, then
     // pack each KC x NR micro-panel of B right before the micro-kernels use it, so it never leaves L1 (the
@@ -68,13 +76,16 @@ void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool
       K.pack_a(m, kc, A.p + pc * A.cs, A.rs, A.cs, Ap);
       for (long jr = 0; jr < n; jr += NR) {
         const long nr = n - jr < NR ? n - jr : NR;
-        if (B.pack)
+        const float* bp = Bp;
+        if (bpre)
+          bp = bpre + pc * nround + jr * kc;
+        else if (B.pack)
           B.pack(B.ctx, pc, kc, B.col0 + jr, nr, Bp);
         else
           K.pack_b(nr, kc, B.p + pc * B.rs + jr * B.cs, B.rs, B.cs, Bp);
         for (long ir = 0; ir < m; ir += MR) {
           const long mr = m - ir < MR ? m - ir : MR;
-          tile(K, kc, Ap + ir * kc, Bp, C + ir * ldc + jr, ldc, mr, nr, acc, tmp);
+          tile(K, kc, Ap + ir * kc, bp, C + ir * ldc + jr, ldc, mr, nr, acc, tmp);
         }
       }
     }
@@ -86,7 +97,10 @@ void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool
       const long kc = k - pc < kstep ? k - pc : kstep;
       // later depth blocks add onto the partial sums of the earlier ones
       const int acc = accumulate || pc > 0;
-      if (B.pack)
+      const float* Bpanel = Bp;
+      if (bpre)
+        Bpanel = bpre + pc * nround + jc * kc;
+      else if (B.pack)
         B.pack(B.ctx, pc, kc, B.col0 + jc, nc, Bp);
       else
         K.pack_b(nc, kc, B.p + pc * B.rs + jc * B.cs, B.rs, B.cs, Bp);
@@ -95,7 +109,7 @@ void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool
         K.pack_a(mc, kc, A.p + ic * A.rs + pc * A.cs, A.rs, A.cs, Ap);
         for (long jr = 0; jr < nc; jr += NR) {
           const long nr = nc - jr < NR ? nc - jr : NR;
-          const float* bp = Bp + jr * kc;
+          const float* bp = Bpanel + jr * kc;
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = mc - ir < MR ? mc - ir : MR;
             const float* ap = Ap + ir * kc;
@@ -105,6 +119,33 @@ void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool
       }
     }
   }
+}
+
+void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
+  sgemm_serial_impl(m, n, k, A, B, C, ldc, accumulate, nullptr);
+}
+
+// All of B packed once, its panels split over T threads (the layout sgemm_serial_impl reads as bpre).
+static const float* prepack_b(long n, long k, const Mat& B, int T) {
+  const IsaKernels& K = isa();
+  const long NR = K.nr, kstep = kstep_for(k, K.kc), nround = round_up(n, NR);
+  float* dst = workspace(WS_PREPACK_B, (size_t)nround * k + 16);
+  const long panels = nround / NR;
+  parallel(T, [&](int t, int TT) {
+    long p0, p1;
+    chunk_range(panels, t, TT, 1, &p0, &p1);
+    if (p1 <= p0) return;
+    const long j0 = p0 * NR, j1 = p1 * NR < n ? p1 * NR : n;
+    for (long pc = 0; pc < k; pc += kstep) {
+      const long kc = k - pc < kstep ? k - pc : kstep;
+      float* d = dst + pc * nround + j0 * kc;
+      if (B.pack)
+        B.pack(B.ctx, pc, kc, B.col0 + j0, j1 - j0, d);
+      else
+        K.pack_b(j1 - j0, kc, B.p + pc * B.rs + j0 * B.cs, B.rs, B.cs, d);
+    }
+  });
+  return dst;
 }
 
 void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
@@ -139,11 +180,13 @@ void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumu
       sgemm_serial(m, j1 - j0, k, A, Bj, C + j0, ldc, accumulate);
     });
   } else {
+    // split rows: every chunk reads all of B, so pack it once for all of them (when it fits 32 MB)
+    const float* bpre = round_up(n, K.nr) * k <= (8L << 20) ? prepack_b(n, k, B, T) : nullptr;
     parallel(chunks(m), [&](int t, int TT) {
       long i0, i1;
       chunk_range(m, t, TT, K.mr, &i0, &i1);
       if (i1 > i0)
-        sgemm_serial(i1 - i0, n, k, Mat{A.p + i0 * A.rs, A.rs, A.cs}, B, C + i0 * ldc, ldc, accumulate);
+        sgemm_serial_impl(i1 - i0, n, k, Mat{A.p + i0 * A.rs, A.rs, A.cs}, B, C + i0 * ldc, ldc, accumulate, bpre);
     });
   }
 }
