@@ -50,8 +50,10 @@ static inline long kstep_for(long k, long KC) {
 
 // bpre: all of B already packed (depth block at pc starts at bpre + pc * round_up(n, NR), panels of kc x NR
 // in order), shared by the threads of a row split; null: pack here.
+// apre: the same for A (depth block at pc starts at apre + pc * round_up(m, MR), panels of MR x kc), shared by
+// the threads of a column split.
 static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate,
-                              const float* bpre) {
+                              const float* bpre, const float* apre) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate)
@@ -64,7 +66,7 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
   float* Ap = workspace(WS_PACK_A, round_up(m < MC ? m : MC, MR) * (KC + 4));
   alignas(64) float tmp[16 * 64];  // an edge tile (MR*NR <= 1024 for every ISA)
   const long kstep = kstep_for(k, KC);
-  const long nround = round_up(n, NR);
+  const long nround = round_up(n, NR), mround = round_up(m, MR);
   if (m <= MC) {
     // All of A fits one packed block (e.g. 64 output channels of a conv): pack A once per depth block, then
     // pack each KC x NR micro-panel of B right before the micro-kernels use it, so it never leaves L1 (the
@@ -73,7 +75,11 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
     for (long pc = 0; pc < k; pc += kstep) {
       const long kc = k - pc < kstep ? k - pc : kstep;
       const int acc = accumulate || pc > 0;
-      K.pack_a(m, kc, A.p + pc * A.cs, A.rs, A.cs, Ap);
+      const float* ap = Ap;
+      if (apre)
+        ap = apre + pc * mround;
+      else
+        K.pack_a(m, kc, A.p + pc * A.cs, A.rs, A.cs, Ap);
       for (long jr = 0; jr < n; jr += NR) {
         const long nr = n - jr < NR ? n - jr : NR;
         const float* bp = Bp;
@@ -85,7 +91,7 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
           K.pack_b(nr, kc, B.p + pc * B.rs + jr * B.cs, B.rs, B.cs, Bp);
         for (long ir = 0; ir < m; ir += MR) {
           const long mr = m - ir < MR ? m - ir : MR;
-          tile(K, kc, Ap + ir * kc, bp, C + ir * ldc + jr, ldc, mr, nr, acc, tmp);
+          tile(K, kc, ap + ir * kc, bp, C + ir * ldc + jr, ldc, mr, nr, acc, tmp);
         }
       }
     }
@@ -106,13 +112,17 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
         K.pack_b(nc, kc, B.p + pc * B.rs + jc * B.cs, B.rs, B.cs, Bp);
       for (long ic = 0; ic < m; ic += MC) {
         const long mc = m - ic < MC ? m - ic : MC;
-        K.pack_a(mc, kc, A.p + ic * A.rs + pc * A.cs, A.rs, A.cs, Ap);
+        const float* Ablock = Ap;
+        if (apre)
+          Ablock = apre + pc * mround + ic * kc;
+        else
+          K.pack_a(mc, kc, A.p + ic * A.rs + pc * A.cs, A.rs, A.cs, Ap);
         for (long jr = 0; jr < nc; jr += NR) {
           const long nr = nc - jr < NR ? nc - jr : NR;
           const float* bp = Bpanel + jr * kc;
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = mc - ir < MR ? mc - ir : MR;
-            const float* ap = Ap + ir * kc;
+            const float* ap = Ablock + ir * kc;
             tile(K, kc, ap, bp, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, acc, tmp);
           }
         }
@@ -122,7 +132,7 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
 }
 
 void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
-  sgemm_serial_impl(m, n, k, A, B, C, ldc, accumulate, nullptr);
+  sgemm_serial_impl(m, n, k, A, B, C, ldc, accumulate, nullptr, nullptr);
 }
 
 // All of B packed once, its panels split over T threads (the layout sgemm_serial_impl reads as bpre).
@@ -148,6 +158,25 @@ static const float* prepack_b(long n, long k, const Mat& B, int T) {
   return dst;
 }
 
+// All of A packed once, its MR-row panels split over T threads (the layout sgemm_serial_impl reads as apre).
+static const float* prepack_a(long m, long k, const Mat& A, int T) {
+  const IsaKernels& K = isa();
+  const long MR = K.mr, kstep = kstep_for(k, K.kc), mround = round_up(m, MR);
+  float* dst = workspace(WS_PREPACK_A, (size_t)mround * k + 16);
+  const long panels = mround / MR;
+  parallel(T, [&](int t, int TT) {
+    long p0, p1;
+    chunk_range(panels, t, TT, 1, &p0, &p1);
+    if (p1 <= p0) return;
+    const long i0 = p0 * MR, i1 = p1 * MR < m ? p1 * MR : m;
+    for (long pc = 0; pc < k; pc += kstep) {
+      const long kc = k - pc < kstep ? k - pc : kstep;
+      K.pack_a(i1 - i0, kc, A.p + i0 * A.rs + pc * A.cs, A.rs, A.cs, dst + pc * mround + i0 * kc);
+    }
+  });
+  return dst;
+}
+
 void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
   // ~64 FMAs per ns per core on AVX-512: count work in nanoseconds
   const int T = threads_for((double)m * (double)n * (double)k / 64.0);
@@ -167,7 +196,9 @@ void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumu
     return (int)(c < T ? T : c);
   };
   if (nb >= mb || nb >= 4L * T) {
-    // split columns: each chunk packs its own B panels and all of A
+    // split columns: each chunk packs its own B panels; all of A is packed once for all of them (when it
+    // fits 32 MB)
+    const float* apre = round_up(m, K.mr) * k <= (8L << 20) ? prepack_a(m, k, A, T) : nullptr;
     parallel(chunks(n), [&](int t, int TT) {
       long j0, j1;
       chunk_range(n, t, TT, K.nr, &j0, &j1);
@@ -177,7 +208,7 @@ void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumu
         Bj.col0 += j0;
       else
         Bj.p += j0 * B.cs;
-      sgemm_serial(m, j1 - j0, k, A, Bj, C + j0, ldc, accumulate);
+      sgemm_serial_impl(m, j1 - j0, k, A, Bj, C + j0, ldc, accumulate, nullptr, apre);
     });
   } else {
     // split rows: every chunk reads all of B, so pack it once for all of them (when it fits 32 MB)
@@ -186,7 +217,8 @@ void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumu
       long i0, i1;
       chunk_range(m, t, TT, K.mr, &i0, &i1);
       if (i1 > i0)
-        sgemm_serial_impl(i1 - i0, n, k, Mat{A.p + i0 * A.rs, A.rs, A.cs}, B, C + i0 * ldc, ldc, accumulate, bpre);
+        sgemm_serial_impl(i1 - i0, n, k, Mat{A.p + i0 * A.rs, A.rs, A.cs}, B, C + i0 * ldc, ldc, accumulate, bpre,
+                          nullptr);
     });
   }
 }

@@ -5,7 +5,7 @@
 
 namespace wr {
 
-enum WorkspaceSlot { WS_PACK_A, WS_PACK_B, WS_PREPACK_B, WS_COL, WS_TMP, WS_TMP2, WS_SHRINK, WS_TAPS, WS_COUNT };
+enum WorkspaceSlot { WS_PACK_A, WS_PACK_B, WS_PREPACK_A, WS_PREPACK_B, WS_COL, WS_TMP, WS_TMP2, WS_SHRINK, WS_TAPS, WS_COUNT };
 
 // A buffer of at least `floats` floats for this thread and slot, valid until the next call with that slot.
 float* workspace(WorkspaceSlot slot, size_t floats);
