@@ -101,65 +101,71 @@ void for_segments(const Tiling& tl, long t0, long cnt, F&& f) {
   }
 }
 
-// V[xi][ic][j] for tiles [t0, t0 + cnt) of the input x [n, C, h, w] (zero outside the image). Channels are
-// split over threads (inline when already inside a parallel chunk).
+// f(c) for every channel c < count, split over threads (inline when already inside a parallel chunk of tiles).
+template <class F>
+void each_channel(long count, long tiles, F&& f) {
+  const int T = threads_for((double)count * tiles * 8.0);
+  parallel(T, [&](int th, int TT) {
+    long c0, c1;
+    chunk_range(count, th, TT, 1, &c0, &c1);
+    for (long c = c0; c < c1; c++) f(c);
+  });
+}
+
+// A transformed block blk[xi*16 + l] to / from the 16 planes at p (plane floats apart), len tiles of each.
+inline void put16(const float* blk, long len, float* p, long plane) {
+  for (int xi = 0; xi < 16; xi++) memcpy(p + xi * plane, blk + xi * 16, len * sizeof(float));
+}
+inline void get16(const float* p, long plane, long len, float* blk) {
+  for (int xi = 0; xi < 16; xi++) memcpy(blk + xi * 16, p + xi * plane, len * sizeof(float));
+}
+
+// V[xi][ic][j] for tiles [t0, t0 + cnt) of the input x [n, C, h, w] (zero outside the image).
 void input_transform(const float* x, const Tiling& tl, long t0, long cnt, float* V) {
   const long ld = tl.chunk, plane = tl.C * ld;
   const IsaKernels& K = isa();
-  const int T = threads_for((double)tl.C * cnt * 8.0);
-  parallel(T, [&](int th, int TT) {
-    long c0, c1;
-    chunk_range(tl.C, th, TT, 1, &c0, &c1);
-    alignas(64) float buf[4 * kWinoBuf];
+  each_channel(tl.C, cnt, [&](long ic) {
+    alignas(64) float buf[16 * 16 > 4 * kWinoBuf ? 16 * 16 : 4 * kWinoBuf];
     alignas(64) float vb[16 * 16];
     if (tl.tw < 16) {
-      // small maps: 16 tiles from anywhere, each 4x4 patch gathered
-      alignas(64) float d[16 * 16];
-      for (long ic = c0; ic < c1; ic++)
-        for (long j0 = 0; j0 < cnt; j0 += 16) {
-          const long len = cnt - j0 < 16 ? cnt - j0 : 16;
-          for (long l = 0; l < 16; l++) {
-            if (l >= len) {
-              for (int k = 0; k < 16; k++) d[k * 16 + l] = 0.f;
-              continue;
+      // small maps: 16 tiles from anywhere, each 4x4 patch gathered (buf[(i*4 + q)*16 + l])
+      for (long j0 = 0; j0 < cnt; j0 += 16) {
+        const long len = cnt - j0 < 16 ? cnt - j0 : 16;
+        for (long l = 0; l < 16; l++) {
+          const TilePos tp = tile_pos(tl, t0 + j0 + (l < len ? l : 0));
+          const float* p = x + (tp.n * tl.C + ic) * tl.h * tl.w;
+          for (int i = 0; i < 4; i++)
+            for (int q = 0; q < 4; q++) {
+              const long yy = tp.y - 1 + i, xx = tp.x - 1 + q;
+              const bool in = l < len && yy >= 0 && yy < tl.h && xx >= 0 && xx < tl.w;
+              buf[(i * 4 + q) * 16 + l] = in ? p[yy * tl.w + xx] : 0.f;
             }
-            const long t = t0 + j0 + l, r = t % (tl.th * tl.tw);
-            const long ni = t / (tl.th * tl.tw), y0 = 2 * (r / tl.tw) - 1, x0 = 2 * (r % tl.tw) - 1;
-            const float* p = x + (ni * tl.C + ic) * tl.h * tl.w;
-            for (int i = 0; i < 4; i++)
-              for (int q = 0; q < 4; q++) {
-                const long yy = y0 + i, xx = x0 + q;
-                d[(i * 4 + q) * 16 + l] = yy >= 0 && yy < tl.h && xx >= 0 && xx < tl.w ? p[yy * tl.w + xx] : 0.f;
-              }
-          }
-          K.wino_in16g(d, vb);
-          float* v = V + ic * ld + j0;
-          for (int xi = 0; xi < 16; xi++) memcpy(v + xi * plane, vb + xi * 16, len * sizeof(float));
         }
+        K.wino_in16g(buf, vb);
+        put16(vb, len, V + ic * ld + j0, plane);
+      }
       return;
     }
-    for (long ic = c0; ic < c1; ic++)
-      for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
-        // the segment's 4 input rows from column x0 - 1, 2*len + 2 wide, zero outside the image
-        const float* p = x + (ni * tl.C + ic) * tl.h * tl.w;
-        const long xs = x0 - 1, width = 2 * len + 2;
-        for (int i = 0; i < 4; i++) {
-          float* b = buf + i * kWinoBuf;
-          const long yy = y - 1 + i;
-          if (yy < 0 || yy >= tl.h) {
-            memset(b, 0, kWinoBuf * sizeof(float));
-            continue;
-          }
-          const float* row = p + yy * tl.w;
-          long k = 0;
-          for (; k < width && xs + k < 0; k++) b[k] = 0.f;
-          for (; k < width && xs + k < tl.w; k++) b[k] = row[xs + k];
-          for (; k < kWinoBuf; k++) b[k] = 0.f;
+    for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
+      // the segment's 4 input rows from column x0 - 1, 2*len + 2 wide, zero outside the image
+      const float* p = x + (ni * tl.C + ic) * tl.h * tl.w;
+      const long xs = x0 - 1, width = 2 * len + 2;
+      for (int i = 0; i < 4; i++) {
+        float* b = buf + i * kWinoBuf;
+        const long yy = y - 1 + i;
+        if (yy < 0 || yy >= tl.h) {
+          memset(b, 0, kWinoBuf * sizeof(float));
+          continue;
         }
-        K.wino_in16(buf, vb);
-        float* v = V + ic * ld + j0;
-        for (int xi = 0; xi < 16; xi++) memcpy(v + xi * plane, vb + xi * 16, len * sizeof(float));
-      });
+        const float* row = p + yy * tl.w;
+        long k = 0;
+        for (; k < width && xs + k < 0; k++) b[k] = 0.f;
+        for (; k < width && xs + k < tl.w; k++) b[k] = row[xs + k];
+        for (; k < kWinoBuf; k++) b[k] = 0.f;
+      }
+      K.wino_in16(buf, vb);
+      put16(vb, len, V + ic * ld + j0, plane);
+    });
   });
 }
 
@@ -167,44 +173,33 @@ void input_transform(const float* x, const Tiling& tl, long t0, long cnt, float*
 void output_transform(const float* M, const float* bias, const Tiling& tl, long t0, long cnt, float* out) {
   const long ld = tl.chunk, plane = tl.O * ld;
   const IsaKernels& K = isa();
-  const int T = threads_for((double)tl.O * cnt * 8.0);
-  parallel(T, [&](int th, int TT) {
-    long o0, o1;
-    chunk_range(tl.O, th, TT, 1, &o0, &o1);
+  each_channel(tl.O, cnt, [&](long oc) {
     alignas(64) float mb[16 * 16];
     alignas(64) float yb[2 * kWinoBuf];
+    const float b = bias ? bias[oc] : 0.f;
     if (tl.tw < 16) {
-      for (long oc = o0; oc < o1; oc++) {
-        const float b = bias ? bias[oc] : 0.f;
-        for (long j0 = 0; j0 < cnt; j0 += 16) {
-          const long len = cnt - j0 < 16 ? cnt - j0 : 16;
-          const float* m = M + oc * ld + j0;
-          for (int xi = 0; xi < 16; xi++) memcpy(mb + xi * 16, m + xi * plane, len * sizeof(float));
-          K.wino_out16g(mb, b, yb);
-          for (long l = 0; l < len; l++) {
-            const long t = t0 + j0 + l, r = t % (tl.th * tl.tw);
-            const long ni = t / (tl.th * tl.tw), y0 = 2 * (r / tl.tw), x0 = 2 * (r % tl.tw);
-            float* op = out + (ni * tl.O + oc) * tl.h * tl.w;
-            for (int i = 0; i < 2; i++)
-              for (int q = 0; q < 2; q++)
-                if (y0 + i < tl.h && x0 + q < tl.w) op[(y0 + i) * tl.w + x0 + q] = yb[(i * 2 + q) * 16 + l];
-          }
+      for (long j0 = 0; j0 < cnt; j0 += 16) {
+        const long len = cnt - j0 < 16 ? cnt - j0 : 16;
+        get16(M + oc * ld + j0, plane, len, mb);
+        K.wino_out16g(mb, b, yb);
+        for (long l = 0; l < len; l++) {
+          const TilePos tp = tile_pos(tl, t0 + j0 + l);
+          float* op = out + (tp.n * tl.O + oc) * tl.h * tl.w;
+          for (int i = 0; i < 2; i++)
+            for (int q = 0; q < 2; q++)
+              if (tp.y + i < tl.h && tp.x + q < tl.w) op[(tp.y + i) * tl.w + tp.x + q] = yb[(i * 2 + q) * 16 + l];
         }
       }
       return;
     }
-    for (long oc = o0; oc < o1; oc++) {
-      const float b = bias ? bias[oc] : 0.f;
-      for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
-        const float* m = M + oc * ld + j0;
-        for (int xi = 0; xi < 16; xi++) memcpy(mb + xi * 16, m + xi * plane, len * sizeof(float));
-        K.wino_out16(mb, b, yb);
-        float* op = out + (ni * tl.O + oc) * tl.h * tl.w;
-        const long wlen = x0 + 2 * len <= tl.w ? 2 * len : tl.w - x0;
-        memcpy(op + y * tl.w + x0, yb, wlen * sizeof(float));
-        if (y + 1 < tl.h) memcpy(op + (y + 1) * tl.w + x0, yb + kWinoBuf, wlen * sizeof(float));
-      });
-    }
+    for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
+      get16(M + oc * ld + j0, plane, len, mb);
+      K.wino_out16(mb, b, yb);
+      float* op = out + (ni * tl.O + oc) * tl.h * tl.w;
+      const long wlen = x0 + 2 * len <= tl.w ? 2 * len : tl.w - x0;
+      memcpy(op + y * tl.w + x0, yb, wlen * sizeof(float));
+      if (y + 1 < tl.h) memcpy(op + (y + 1) * tl.w + x0, yb + kWinoBuf, wlen * sizeof(float));
+    });
   });
 }
 
@@ -248,27 +243,22 @@ void winograd_run(const float* x, const float* U, const float* bias, float* out,
 void grad_transform(const float* gy, const Tiling& tl, long t0, long cnt, float* Z) {
   const long ld = tl.chunk, plane = tl.O * ld;
   const IsaKernels& K = isa();
-  const int T = threads_for((double)tl.O * cnt * 8.0);
-  parallel(T, [&](int th, int TT) {
-    long o0, o1;
-    chunk_range(tl.O, th, TT, 1, &o0, &o1);
+  each_channel(tl.O, cnt, [&](long oc) {
     alignas(64) float gb[4 * 16];
     alignas(64) float zb[16 * 16];
-    for (long oc = o0; oc < o1; oc++)
-      for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
-        const float* p = gy + (ni * tl.O + oc) * tl.h * tl.w;
-        for (int i = 0; i < 2; i++) {
-          const float* row = y + i < tl.h ? p + (y + i) * tl.w : nullptr;
-          for (int q = 0; q < 2; q++)
-            for (long l = 0; l < 16; l++) {
-              const long xx = x0 + 2 * l + q;
-              gb[(i * 2 + q) * 16 + l] = row && l < len && xx < tl.w ? row[xx] : 0.f;
-            }
-        }
-        K.wino_gy16g(gb, zb);
-        float* z = Z + oc * ld + j0;
-        for (int xi = 0; xi < 16; xi++) memcpy(z + xi * plane, zb + xi * 16, len * sizeof(float));
-      });
+    for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
+      const float* p = gy + (ni * tl.O + oc) * tl.h * tl.w;
+      for (int i = 0; i < 2; i++) {
+        const float* row = y + i < tl.h ? p + (y + i) * tl.w : nullptr;
+        for (int q = 0; q < 2; q++)
+          for (long l = 0; l < 16; l++) {
+            const long xx = x0 + 2 * l + q;
+            gb[(i * 2 + q) * 16 + l] = row && l < len && xx < tl.w ? row[xx] : 0.f;
+          }
+      }
+      K.wino_gy16g(gb, zb);
+      put16(zb, len, Z + oc * ld + j0, plane);
+    });
   });
 }
 

@@ -135,46 +135,41 @@ void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool
   sgemm_serial_impl(m, n, k, A, B, C, ldc, accumulate, nullptr, nullptr);
 }
 
-// All of B packed once, its panels split over T threads (the layout sgemm_serial_impl reads as bpre).
-static const float* prepack_b(long n, long k, const Mat& B, int T) {
-  const IsaKernels& K = isa();
-  const long NR = K.nr, kstep = kstep_for(k, K.kc), nround = round_up(n, NR);
-  float* dst = workspace(WS_PREPACK_B, (size_t)nround * k + 16);
-  const long panels = nround / NR;
+// One operand packed whole, ahead of a parallel split that shares it: `extent` rows (or columns) in panels of
+// `unit`, every depth block at pc stored at dst + pc * round_up(extent, unit) (the layout sgemm_serial_impl reads
+// as apre / bpre). The panels are split over T threads; pack(i0, count, pc, kc, dst) packs one run of them.
+template <class Pack>
+static const float* prepack(long extent, long unit, long k, WorkspaceSlot slot, int T, Pack&& pack) {
+  const long kstep = kstep_for(k, isa().kc), round = round_up(extent, unit);
+  float* dst = workspace(slot, (size_t)round * k + 16);
   parallel(T, [&](int t, int TT) {
     long p0, p1;
-    chunk_range(panels, t, TT, 1, &p0, &p1);
+    chunk_range(round / unit, t, TT, 1, &p0, &p1);
     if (p1 <= p0) return;
-    const long j0 = p0 * NR, j1 = p1 * NR < n ? p1 * NR : n;
+    const long i0 = p0 * unit, i1 = p1 * unit < extent ? p1 * unit : extent;
     for (long pc = 0; pc < k; pc += kstep) {
       const long kc = k - pc < kstep ? k - pc : kstep;
-      float* d = dst + pc * nround + j0 * kc;
-      if (B.pack)
-        B.pack(B.ctx, pc, kc, B.col0 + j0, j1 - j0, d);
-      else
-        K.pack_b(j1 - j0, kc, B.p + pc * B.rs + j0 * B.cs, B.rs, B.cs, d);
+      pack(i0, i1 - i0, pc, kc, dst + pc * round + i0 * kc);
     }
   });
   return dst;
 }
 
-// All of A packed once, its MR-row panels split over T threads (the layout sgemm_serial_impl reads as apre).
 static const float* prepack_a(long m, long k, const Mat& A, int T) {
   const IsaKernels& K = isa();
-  const long MR = K.mr, kstep = kstep_for(k, K.kc), mround = round_up(m, MR);
-  float* dst = workspace(WS_PREPACK_A, (size_t)mround * k + 16);
-  const long panels = mround / MR;
-  parallel(T, [&](int t, int TT) {
-    long p0, p1;
-    chunk_range(panels, t, TT, 1, &p0, &p1);
-    if (p1 <= p0) return;
-    const long i0 = p0 * MR, i1 = p1 * MR < m ? p1 * MR : m;
-    for (long pc = 0; pc < k; pc += kstep) {
-      const long kc = k - pc < kstep ? k - pc : kstep;
-      K.pack_a(i1 - i0, kc, A.p + i0 * A.rs + pc * A.cs, A.rs, A.cs, dst + pc * mround + i0 * kc);
-    }
+  return prepack(m, K.mr, k, WS_PREPACK_A, T, [&](long i0, long rows, long pc, long kc, float* d) {
+    K.pack_a(rows, kc, A.p + i0 * A.rs + pc * A.cs, A.rs, A.cs, d);
   });
-  return dst;
+}
+
+static const float* prepack_b(long n, long k, const Mat& B, int T) {
+  const IsaKernels& K = isa();
+  return prepack(n, K.nr, k, WS_PREPACK_B, T, [&](long j0, long cols, long pc, long kc, float* d) {
+    if (B.pack)
+      B.pack(B.ctx, pc, kc, B.col0 + j0, cols, d);
+    else
+      K.pack_b(cols, kc, B.p + pc * B.rs + j0 * B.cs, B.rs, B.cs, d);
+  });
 }
 
 void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
