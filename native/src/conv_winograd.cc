@@ -214,9 +214,15 @@ void winograd_run(const float* x, const float* U, const float* bias, float* out,
   if (chunk < 32) chunk = 32;
   if (chunk > 512) chunk = 512;
   // and at least 2 chunks per thread when the tiles allow (a GEMM this small would not split over threads
-  // itself); a chunk's columns never change a result's bits, so this may depend on the thread count
+  // itself), their number a multiple of the thread count and their sizes equal (to 16 tiles), so the threads
+  // finish together; a chunk's columns never change a result's bits, so this may depend on the thread count
   const long T = num_threads();
-  while (chunk > 32 && (tl.T + chunk - 1) / chunk < 2 * T) chunk -= 32;
+  if (T > 1 && tl.T >= 2 * T * 32) {
+    long nch = (tl.T + chunk - 1) / chunk;
+    if (nch < 2 * T) nch = 2 * T;
+    nch = (nch + T - 1) / T * T;
+    chunk = ((tl.T + nch - 1) / nch + 15) / 16 * 16;
+  }
   if (chunk > tl.T) chunk = tl.T;
   // Many channels: every chunk repacks all of U (16 x O x C), so take the tiles in as few chunks as fit in
   // kBigChunkFloats of V + M (the GEMMs then run on all threads): 256 channels on 14x14 at batch 16, 10-15%.
