@@ -159,7 +159,7 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
         const gi = gs[i];
         if (gi === null || gi === undefined) continue;
         if (!needs[i]) {
-          done.push(gi);
+          if (fresh) done.push(gi);
           continue;
         }
         if (!shapesEqual(gi.shape, x.shape)) {
@@ -176,7 +176,7 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
           grads.set(x, sum);
           hold(sum, 1);
           hold(prev, -1);
-          done.push(prev, gi);
+          if (fresh) done.push(prev, gi);
         }
       }
       if (fresh) {
