@@ -90,8 +90,50 @@ static void pack_b_fast(long cols, long kc, const float* b, long rs, long cs, fl
 // 2x2 stride-2 max pooling (the common case) 16 outputs at a time: masked loads of 32 inputs per window row,
 // even/odd lanes split with permutes, then the four taps in order with the first-max / first-NaN rule as
 // mask blends. The masks keep the loads inside the row, so short rows (14 or 7 outputs) take one step.
+// 3x3 stride-2 max pooling (the ResNet stem) 16 outputs at a time: per window row, taps 0 and 1 are the even and
+// odd lanes of 32 inputs, tap 2 the even lanes of the same 32 shifted by 2; the first-max / first-NaN rule as
+// mask blends, taps in row-major order.
+static void maxpool3_row_fast(const float* x, long row0, long w, long xlo, long xhi, float* best, int32_t* arg) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  for (long ox = xlo; ox < xhi; ox += 16) {
+    const long cnt = xhi - ox < 16 ? xhi - ox : 16;
+    const __mmask16 m = (__mmask16)((1u << cnt) - 1u);
+    const __mmask16 mlo = (__mmask16)(cnt >= 8 ? 0xFFFFu : (1u << (2 * cnt)) - 1u);
+    const __mmask16 mhi = (__mmask16)(cnt > 8 ? (1u << (2 * (cnt - 8))) - 1u : 0u);
+    const long base = row0 + 2 * ox;
+    const __m512i i0 = _mm512_add_epi32(_mm512_set1_epi32((int)base), even);
+    __m512 bv = _mm512_setzero_ps();
+    __m512i bi = i0;
+    for (int i = 0; i < 3; i++) {
+      const float* r = x + base + i * w;
+      const __m512 a0 = _mm512_maskz_loadu_ps(mlo, r), a1 = _mm512_maskz_loadu_ps(mhi, r + 16);
+      const __m512 b0 = _mm512_maskz_loadu_ps(mlo, r + 2), b1 = _mm512_maskz_loadu_ps(mhi, r + 18);
+      const __m512 taps[3] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
+                              _mm512_permutex2var_ps(b0, even, b1)};
+      for (int j = 0; j < 3; j++) {
+        const __m512 v = taps[j];
+        const __m512i vi = _mm512_add_epi32(i0, _mm512_set1_epi32((int)(i * w + j)));
+        if (i == 0 && j == 0) {
+          bv = v;
+          continue;
+        }
+        const __mmask16 gt = _mm512_cmp_ps_mask(v, bv, _CMP_GT_OQ);
+        const __mmask16 vnan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        const __mmask16 bnan = _mm512_cmp_ps_mask(bv, bv, _CMP_UNORD_Q);
+        const __mmask16 take = (__mmask16)(gt | (vnan & (__mmask16)~bnan));
+        bv = _mm512_mask_blend_ps(take, bv, v);
+        bi = _mm512_mask_blend_epi32(take, bi, vi);
+      }
+    }
+    _mm512_mask_storeu_ps(best + ox, m, bv);
+    _mm512_mask_storeu_epi32(arg + ox, m, bi);
+  }
+}
+
 static void maxpool_row_fast(const float* x, long row0, long w, long kh, long kw, long dh, long dw, long sw, long xlo,
                              long xhi, float* best, int32_t* arg) {
+  if (kh == 3 && kw == 3 && sw == 2 && dh == 1 && dw == 1) return maxpool3_row_fast(x, row0, w, xlo, xhi, best, arg);
   if (kh != 2 || kw != 2 || sw != 2 || dh != 1 || dw != 1)
     return maxpool_row(x, row0, w, kh, kw, dh, dw, sw, xlo, xhi, best, arg);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -239,7 +281,7 @@ const IsaKernels kAvx512 = {
     "avx512", 12, 32, 384, 192, 4096, avx512::ukernel, avx512::pack_a_fast, avx512::pack_b_fast,
     avx512::unary, avx512::unary_grad, avx512::binary, avx512::compare, avx512::sum, avx512::acc_add,
     avx512::axpy, avx512::row_max, avx512::row_min, avx512::exp_sum, avx512::maxpool_row_fast, avx512::sgd_step, avx512::adam_step, avx512::fma_probe, avx512::wino_in16, avx512::wino_out16, avx512::wino_in16g, avx512::wino_out16g, avx512::wino_gy16g, avx512::bn_sqdev, avx512::bn_dots, avx512::bn_apply, avx512::bn_grad,
-    avx512::ukernel_rows,
+    avx512::ukernel_rows, 1,
 };
 }  // namespace wr
 #else

@@ -101,6 +101,8 @@ struct IsaKernels {
   // (the full kernel on a zero-padded panel would spend MR/mr times the FMAs). Same FMA order per element as
   // ukernel, so the bits do not depend on which one ran. nullptr: the driver uses ukernel on a scratch tile.
   void (*ukernel_rows)(long mr, long kc, const float* ap, const float* bp, float* c, long ldc, int accumulate);
+  // Whether maxpool_row has dedicated 2x2 and 3x3 stride-2 kernels (then short rows should go there too).
+  int maxpool_s2_fast;
 };
 
 extern const IsaKernels kAvx512;

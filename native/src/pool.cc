@@ -110,8 +110,9 @@ void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {
   interior(g.w, g.kw, g.sw, g.pw, g.dw, g.ow, &xlo, &xhi);
   const bool fast = g.h * g.w < (1L << 31);
   const IsaKernels& K = isa();
-  // 2x2 / stride 2 has a dedicated vector kernel (AVX-512) that takes short rows in one step
-  const bool two_by_two = g.kh == 2 && g.kw == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1;
+  // 2x2 and 3x3 / stride 2 have dedicated vector kernels (AVX-512) that take short rows in one step
+  const bool s2_kernel =
+      K.maxpool_s2_fast && (g.kh == 2 || g.kh == 3) && g.kw == g.kh && g.sw == 2 && g.dh == 1 && g.dw == 1;
   over_planes(g.planes, L * g.kh * g.kw, [&](long p) {
     const float* xp = x + p * g.h * g.w;
     float* op = out + p * L;
@@ -127,7 +128,7 @@ void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {
       if (!row_in) continue;
       float* best = op + oy * g.ow;
       const long row0 = (oy * g.sh - g.ph) * g.w - g.pw;
-      if (xhi - xlo < kShortRow && !two_by_two) {
+      if (xhi - xlo < kShortRow && !s2_kernel) {
         // short rows (small maps): up to 8 windows side by side in registers, taps outermost, so the 8 compare
         // chains overlap (the vector kernel's per-tap loop setup would dominate rows this short)
         for (long ox0 = xlo; ox0 < xhi; ox0 += 8) {

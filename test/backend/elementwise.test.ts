@@ -172,28 +172,32 @@ function poolGeom(r: () => number): Pool2dGeom | null {
 }
 
 d('native pooling matches the reference', () => {
-  it('2x2 stride-2 max pooling (the vectorised path): ties, NaN and -inf, rows of 1 to 35 outputs', () => {
+  it('2x2 and 3x3 stride-2 max pooling (the vectorised paths): ties, NaN and -inf, rows of 1 to 56 outputs', () => {
     const r = rng(32);
-    for (const [h, w] of [
-      [2, 2],
-      [4, 30],
-      [6, 70],
-      [9, 33],
-      [28, 28],
-      [14, 14],
+    for (const [h, w, k, p] of [
+      [2, 2, 2, 0],
+      [4, 30, 2, 0],
+      [6, 70, 2, 0],
+      [9, 33, 2, 0],
+      [28, 28, 2, 0],
+      [14, 14, 2, 0],
+      [16, 16, 3, 1], // ResNet's stem pool on 32x32 images
+      [7, 33, 3, 1],
+      [12, 112, 3, 1],
+      [5, 40, 3, 0],
     ] as const) {
-      const oh = Math.floor(h / 2);
-      const ow = Math.floor(w / 2);
+      const oh = Math.floor((h + 2 * p - k) / 2) + 1;
+      const ow = Math.floor((w + 2 * p - k) / 2) + 1;
       const g: Pool2dGeom = {
         planes: 3,
         h,
         w,
-        kh: 2,
-        kw: 2,
+        kh: k,
+        kw: k,
         sh: 2,
         sw: 2,
-        ph: 0,
-        pw: 0,
+        ph: p,
+        pw: p,
         dh: 1,
         dw: 1,
         oh,
@@ -209,8 +213,8 @@ d('native pooling matches the reference', () => {
       ];
       js.maxPool2d(x, ow_, iw, g);
       native!.maxPool2d(x, og_, ig, g);
-      expectClose(`maxPool 2x2/2 ${h}x${w}`, og_, ow_, 0, 0);
-      expectClose(`maxPool 2x2/2 indices ${h}x${w}`, ig, iw, 0, 0);
+      expectClose(`maxPool ${k}x${k}/2 ${h}x${w}`, og_, ow_, 0, 0);
+      expectClose(`maxPool ${k}x${k}/2 indices ${h}x${w}`, ig, iw, 0, 0);
     }
   });
   it('max (indices too), average (countIncludePad, divisor) and adaptive, forward and backward', () => {
