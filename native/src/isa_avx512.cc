@@ -101,6 +101,9 @@ static void maxpool3_row_fast(const float* x, long row0, long w, long xlo, long 
     const __mmask16 m = (__mmask16)((1u << cnt) - 1u);
     const __mmask16 mlo = (__mmask16)(cnt >= 8 ? 0xFFFFu : (1u << (2 * cnt)) - 1u);
     const __mmask16 mhi = (__mmask16)(cnt > 8 ? (1u << (2 * (cnt - 8))) - 1u : 0u);
+    // tap 2 reads 2*cnt - 1 values from r + 2 (one fewer: the last window ends there, and so may the buffer)
+    const __mmask16 blo = (__mmask16)(cnt > 8 ? 0xFFFFu : (1u << (2 * cnt - 1)) - 1u);
+    const __mmask16 bhi = (__mmask16)(cnt > 8 ? (1u << (2 * (cnt - 8) - 1)) - 1u : 0u);
     const long base = row0 + 2 * ox;
     const __m512i i0 = _mm512_add_epi32(_mm512_set1_epi32((int)base), even);
     __m512 bv = _mm512_setzero_ps();
@@ -108,7 +111,7 @@ static void maxpool3_row_fast(const float* x, long row0, long w, long xlo, long 
     for (int i = 0; i < 3; i++) {
       const float* r = x + base + i * w;
       const __m512 a0 = _mm512_maskz_loadu_ps(mlo, r), a1 = _mm512_maskz_loadu_ps(mhi, r + 16);
-      const __m512 b0 = _mm512_maskz_loadu_ps(mlo, r + 2), b1 = _mm512_maskz_loadu_ps(mhi, r + 18);
+      const __m512 b0 = _mm512_maskz_loadu_ps(blo, r + 2), b1 = _mm512_maskz_loadu_ps(bhi, r + 18);
       const __m512 taps[3] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
                               _mm512_permutex2var_ps(b0, even, b1)};
       for (int j = 0; j < 3; j++) {
