@@ -369,6 +369,55 @@ napi_value Release(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// guardedBuffer(bytes, atStart): for tests only. An ArrayBuffer right next to an inaccessible page: it ends
+// where the page starts (atStart false) or starts where it ends (atStart true), so a kernel that reads or
+// writes past either end of its typed array faults at once instead of touching a neighbour's memory.
+napi_value GuardedBuffer(napi_env env, napi_callback_info info) {
+  Args a(env, info, "guardedBuffer");
+  const long bytes = a.integer(0);
+  const bool at_start = a.boolean(1);
+  if (a.failed) return nullptr;
+#ifdef __linux__
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const size_t body = ((size_t)bytes + page - 1) / page * page;
+  char* base = static_cast<char*>(mmap(nullptr, body + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  if (base == MAP_FAILED) {
+    a.fail("out of memory");
+    return nullptr;
+  }
+  char* data;
+  if (at_start) {
+    mprotect(base, page, PROT_NONE);
+    data = base + page;
+  } else {
+    mprotect(base + body, page, PROT_NONE);
+    data = base + body - bytes;
+  }
+  struct Map {
+    char* base;
+    size_t len;
+  };
+  Map* m = new Map{base, body + page};
+  napi_value ab;
+  if (napi_create_external_arraybuffer(
+          env, data, (size_t)bytes,
+          [](napi_env, void*, void* hint) {
+            Map* mm = static_cast<Map*>(hint);
+            munmap(mm->base, mm->len);
+            delete mm;
+          },
+          m, &ab) != napi_ok) {
+    munmap(base, body + page);
+    delete m;
+    return undefined(env);
+  }
+  return ab;
+#else
+  (void)at_start;
+  return undefined(env);
+#endif
+}
+
 napi_value MemoryStats(napi_env env, napi_callback_info) {
   EnvState* s = state(env);
   napi_value obj, v;
@@ -405,6 +454,7 @@ void register_memory(napi_env env, napi_value exports) {
       {"memoryStats", nullptr, MemoryStats, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"emptyCache", nullptr, EmptyCache, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"release", nullptr, Release, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"guardedBuffer", nullptr, GuardedBuffer, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -49,6 +49,7 @@ describe.skipIf(!native || isChild)('every ISA this CPU runs', () => {
         'test/backend/isa.test.ts',
         'test/optim/fused.test.ts',
         'test/backend/norm.test.ts',
+        'test/backend/bounds.test.ts',
         'test/parity',
       ]);
     }, 120_000);

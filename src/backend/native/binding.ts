@@ -28,6 +28,8 @@ export interface NativeBinding {
   memoryStats(): MemoryStats;
   /** Detach a pooled ArrayBuffer and return its block to the pool now; false if it is not a live pooled block. */
   release(buffer: ArrayBufferLike): boolean;
+  /** Tests only: a buffer whose end (or, with atStart, start) touches an inaccessible page (Linux). */
+  guardedBuffer(bytes: number, atStart: boolean): ArrayBuffer | undefined;
   emptyCache(): void;
   fmaPeak(threads: number, reps: number): number;
   threadCpuMs(): number;
