@@ -26,10 +26,7 @@ void dw_forward(const float* x, const float* w, const float* bias, float* out, c
       for (long i = 0; i < g.kh; i++)
         for (long j = 0; j < g.kw; j++) {
           const float wv = w[(oc * g.kh + i) * g.kw + j];
-          const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-          long ylo, yhi, xlo, xhi;
-          valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-          valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
+          const auto [offy, offx, ylo, yhi, xlo, xhi] = tap(g, i, j);
           for (long oy = ylo; oy < yhi; oy++) {
             const float* xr = xp + (oy * g.sh + offy) * g.w + offx;
             float* orow = op + oy * g.ow;
@@ -59,10 +56,7 @@ void dw_backward_input(const float* gy, const float* w, float* gx, const ConvGeo
         for (long i = 0; i < g.kh; i++)
           for (long j = 0; j < g.kw; j++) {
             const float wv = w[(oc * g.kh + i) * g.kw + j];
-            const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-            long ylo, yhi, xlo, xhi;
-            valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-            valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
+            const auto [offy, offx, ylo, yhi, xlo, xhi] = tap(g, i, j);
             for (long oy = ylo; oy < yhi; oy++) {
               float* gr = gp + (oy * g.sh + offy) * g.w + offx;
               const float* gyr = gyp + oy * g.ow;
@@ -87,10 +81,7 @@ void dw_backward_weight(const float* gy, const float* x, float* gw, const ConvGe
       const long ic = oc / og;
       for (long i = 0; i < g.kh; i++)
         for (long j = 0; j < g.kw; j++) {
-          const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-          long ylo, yhi, xlo, xhi;
-          valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-          valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
+          const auto [offy, offx, ylo, yhi, xlo, xhi] = tap(g, i, j);
           double acc = 0;
           for (long ni = 0; ni < g.n; ni++) {
             const float* gyp = gy + (ni * g.o + oc) * L;

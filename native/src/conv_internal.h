@@ -19,6 +19,20 @@ inline void valid_range(long off, long stride, long in, long out_n, long* lo, lo
   *hi = b;
 }
 
+// Where kernel tap (i, j) reads, relative to output position (oy*sh, ox*sw): offsets offy/offx, and the output
+// rows [ylo, yhi) and columns [xlo, xhi) for which the read lands inside the image.
+struct Tap {
+  long offy, offx, ylo, yhi, xlo, xhi;
+};
+inline Tap tap(const ConvGeom& g, long i, long j) {
+  Tap t;
+  t.offy = i * g.dh - g.ph;
+  t.offx = j * g.dw - g.pw;
+  valid_range(t.offy, g.sh, g.h, g.oh, &t.ylo, &t.yhi);
+  valid_range(t.offx, g.sw, g.w, g.ow, &t.xlo, &t.xhi);
+  return t;
+}
+
 struct Plan {
   long cg, og, K, L, HW, S;
   bool direct;  // 1x1, stride 1, no padding, S == 1: the input plane block is col itself

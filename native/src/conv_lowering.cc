@@ -36,10 +36,7 @@ static void im2col(const float* x, long xs, long S, const ConvGeom& g, const Pla
   const long ld = S * p.L, khw = g.kh * g.kw;
   for (long row = r0; row < r1; row++) {
     const long c = row / khw, i = (row / g.kw) % g.kh, j = row % g.kw;
-    const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-    long ylo, yhi, xlo, xhi;
-    valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-    valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
+    const auto [offy, offx, ylo, yhi, xlo, xhi] = tap(g, i, j);
     for (long s = 0; s < S; s++) {
       float* d = col + row * ld + s * p.L;
       const float* plane = x + s * xs + c * p.HW;
@@ -121,10 +118,7 @@ static void col2im(const float* col, long S, const ConvGeom& g, const Plan& p, l
       memset(plane, 0, p.HW * sizeof(float));
       for (long i = 0; i < g.kh; i++)
         for (long j = 0; j < g.kw; j++) {
-          const long offy = i * g.dh - g.ph, offx = j * g.dw - g.pw;
-          long ylo, yhi, xlo, xhi;
-          valid_range(offy, g.sh, g.h, g.oh, &ylo, &yhi);
-          valid_range(offx, g.sw, g.w, g.ow, &xlo, &xhi);
+          const auto [offy, offx, ylo, yhi, xlo, xhi] = tap(g, i, j);
           const float* src = col + ((c * g.kh + i) * g.kw + j) * ld + s * p.L;
           for (long oy = ylo; oy < yhi; oy++) {
             float* gr = plane + (oy * g.sh + offy) * g.w + offx;

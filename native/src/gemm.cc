@@ -48,6 +48,15 @@ static inline long kstep_for(long k, long KC) {
   return round_up((k + kblocks - 1) / kblocks, 4);
 }
 
+// Columns [j0, j0 + cols) x depth [pc, pc + kc) of B into NR-column micro-panels at dst (from an image when B
+// carries a pack function: implicit im2col).
+static inline void pack_b_block(const IsaKernels& K, const Mat& B, long pc, long kc, long j0, long cols, float* dst) {
+  if (B.pack)
+    B.pack(B.ctx, pc, kc, B.col0 + j0, cols, dst);
+  else
+    K.pack_b(cols, kc, B.p + pc * B.rs + j0 * B.cs, B.rs, B.cs, dst);
+}
+
 // bpre: all of B already packed (depth block at pc starts at bpre + pc * round_up(n, NR), panels of kc x NR
 // in order), shared by the threads of a row split; null: pack here.
 // apre: the same for A (depth block at pc starts at apre + pc * round_up(m, MR), panels of MR x kc), shared by
@@ -85,10 +94,8 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
         const float* bp = Bp;
         if (bpre)
           bp = bpre + pc * nround + jr * kc;
-        else if (B.pack)
-          B.pack(B.ctx, pc, kc, B.col0 + jr, nr, Bp);
         else
-          K.pack_b(nr, kc, B.p + pc * B.rs + jr * B.cs, B.rs, B.cs, Bp);
+          pack_b_block(K, B, pc, kc, jr, nr, Bp);
         for (long ir = 0; ir < m; ir += MR) {
           const long mr = m - ir < MR ? m - ir : MR;
           tile(K, kc, ap + ir * kc, bp, C + ir * ldc + jr, ldc, mr, nr, acc, tmp);
@@ -106,10 +113,8 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
       const float* Bpanel = Bp;
       if (bpre)
         Bpanel = bpre + pc * nround + jc * kc;
-      else if (B.pack)
-        B.pack(B.ctx, pc, kc, B.col0 + jc, nc, Bp);
       else
-        K.pack_b(nc, kc, B.p + pc * B.rs + jc * B.cs, B.rs, B.cs, Bp);
+        pack_b_block(K, B, pc, kc, jc, nc, Bp);
       for (long ic = 0; ic < m; ic += MC) {
         const long mc = m - ic < MC ? m - ic : MC;
         const float* Ablock = Ap;
@@ -164,12 +169,8 @@ static const float* prepack_a(long m, long k, const Mat& A, int T) {
 
 static const float* prepack_b(long n, long k, const Mat& B, int T) {
   const IsaKernels& K = isa();
-  return prepack(n, K.nr, k, WS_PREPACK_B, T, [&](long j0, long cols, long pc, long kc, float* d) {
-    if (B.pack)
-      B.pack(B.ctx, pc, kc, B.col0 + j0, cols, d);
-    else
-      K.pack_b(cols, kc, B.p + pc * B.rs + j0 * B.cs, B.rs, B.cs, d);
-  });
+  return prepack(n, K.nr, k, WS_PREPACK_B, T,
+                 [&](long j0, long cols, long pc, long kc, float* d) { pack_b_block(K, B, pc, kc, j0, cols, d); });
 }
 
 void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {

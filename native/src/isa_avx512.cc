@@ -90,6 +90,16 @@ static void pack_b_fast(long cols, long kc, const float* b, long rs, long cs, fl
 // 2x2 stride-2 max pooling (the common case) 16 outputs at a time: masked loads of 32 inputs per window row,
 // even/odd lanes split with permutes, then the four taps in order with the first-max / first-NaN rule as
 // mask blends. The masks keep the loads inside the row, so short rows (14 or 7 outputs) take one step.
+// The pooling rule per lane: v (at index vi) replaces the best so far if greater, or if it is the first NaN.
+static inline void take_max16(__m512 v, __m512i vi, __m512* bv, __m512i* bi) {
+  const __mmask16 gt = _mm512_cmp_ps_mask(v, *bv, _CMP_GT_OQ);
+  const __mmask16 vnan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+  const __mmask16 bnan = _mm512_cmp_ps_mask(*bv, *bv, _CMP_UNORD_Q);
+  const __mmask16 take = (__mmask16)(gt | (vnan & (__mmask16)~bnan));
+  *bv = _mm512_mask_blend_ps(take, *bv, v);
+  *bi = _mm512_mask_blend_epi32(take, *bi, vi);
+}
+
 // 3x3 stride-2 max pooling (the ResNet stem) 16 outputs at a time: per window row, taps 0 and 1 are the even and
 // odd lanes of 32 inputs, tap 2 the even lanes of the same 32 shifted by 2; the first-max / first-NaN rule as
 // mask blends, taps in row-major order.
@@ -121,12 +131,7 @@ static void maxpool3_row_fast(const float* x, long row0, long w, long xlo, long 
           bv = v;
           continue;
         }
-        const __mmask16 gt = _mm512_cmp_ps_mask(v, bv, _CMP_GT_OQ);
-        const __mmask16 vnan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-        const __mmask16 bnan = _mm512_cmp_ps_mask(bv, bv, _CMP_UNORD_Q);
-        const __mmask16 take = (__mmask16)(gt | (vnan & (__mmask16)~bnan));
-        bv = _mm512_mask_blend_ps(take, bv, v);
-        bi = _mm512_mask_blend_epi32(take, bi, vi);
+        take_max16(v, vi, &bv, &bi);
       }
     }
     _mm512_mask_storeu_ps(best + ox, m, bv);
@@ -158,15 +163,7 @@ static void maxpool_row_fast(const float* x, long row0, long w, long kh, long kw
     const __m512 taps[3] = {_mm512_permutex2var_ps(a0, odd, a1), _mm512_permutex2var_ps(b0, even, b1),
                             _mm512_permutex2var_ps(b0, odd, b1)};
     const int offs[3] = {1, (int)w, (int)w + 1};
-    for (int t = 0; t < 3; t++) {
-      const __m512 v = taps[t];
-      const __mmask16 gt = _mm512_cmp_ps_mask(v, bv, _CMP_GT_OQ);
-      const __mmask16 vnan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-      const __mmask16 bnan = _mm512_cmp_ps_mask(bv, bv, _CMP_UNORD_Q);
-      const __mmask16 take = (__mmask16)(gt | (vnan & (__mmask16)~bnan));
-      bv = _mm512_mask_blend_ps(take, bv, v);
-      bi = _mm512_mask_blend_epi32(take, bi, _mm512_add_epi32(i0, _mm512_set1_epi32(offs[t])));
-    }
+    for (int t = 0; t < 3; t++) take_max16(taps[t], _mm512_add_epi32(i0, _mm512_set1_epi32(offs[t])), &bv, &bi);
     _mm512_mask_storeu_ps(best + ox, m, bv);
     _mm512_mask_storeu_epi32(arg + ox, m, bi);
   }

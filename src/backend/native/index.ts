@@ -67,13 +67,9 @@ function pooledAlloc(nb: NativeBinding, dtype: DType, n: number, zero = true): S
   }
 }
 
-/** The fused batch-norm kernels of src/backend/js/norm.ts, native for float32 (not in Backend yet). */
-export interface BatchNormKernels {
-  batchNormStats: typeof batchNormStats;
-  batchNormApply: typeof batchNormApply;
-  batchNormBackward: typeof batchNormBackward;
-}
+type BatchNormKernels = Pick<Backend, 'batchNormStats' | 'batchNormApply' | 'batchNormBackward'>;
 
+/** The fused batch-norm kernels, native for float32 (src/backend/js/norm.ts otherwise). */
 function nativeBatchNorm(nb: NativeBinding): BatchNormKernels {
   const opt = (t: Float32Array | Float64Array | null): t is Float32Array | null => t === null || f32(t);
   return {
@@ -93,8 +89,8 @@ function nativeBatchNorm(nb: NativeBinding): BatchNormKernels {
   };
 }
 
-export function createNativeBackend(nb: NativeBinding): Backend & BatchNormKernels {
-  const backend: Backend & BatchNormKernels = {
+export function createNativeBackend(nb: NativeBinding): Backend {
+  const backend: Backend = {
     ...nativeBatchNorm(nb),
     name: 'native',
     alloc: (dtype, n) => pooledAlloc(nb, dtype, n),
