@@ -1,8 +1,9 @@
 // Where a training step's time goes: wraps every Backend method with a timer (and counts allocations),
 // runs the small CNN or a ResNet-18 step, and prints per-kernel totals against the step time.
-// Usage: node bench/profile.mjs [cnn|resnet32|resnet224] --threads N --steps S
+// Usage: node bench/profile.mjs [cnn|resnet32|resnet224|infer224] --threads N --steps S [--shapes]
+// (--shapes: one row per convolution geometry instead of one per kernel)
 import { parseArgs } from 'node:util';
-import { nn, optim, randn, randint, manualSeed, models, setBackend } from '../dist/index.js';
+import { nn, optim, randn, randint, manualSeed, models, setBackend, noGrad } from '../dist/index.js';
 import { nativeBackend, jsBackend, setNumThreads, memoryStats } from '../dist/backend/index.js';
 import { loadBinding } from '../dist/backend/native/binding.js';
 
@@ -13,6 +14,7 @@ const { values, positionals } = parseArgs({
     steps: { type: 'string', default: '10' },
     // CPU time of the main thread instead of wall time: steadier on a shared machine (with 1 thread)
     cpu: { type: 'boolean', default: false },
+    shapes: { type: 'boolean', default: false },
   },
 });
 setNumThreads(Number(values.threads));
@@ -30,8 +32,12 @@ for (const [k, v] of Object.entries(base)) {
     const t0 = now();
     const r = v(...args);
     const dt = now() - t0;
-    const label =
+    let label =
       k === 'unary' || k === 'binary' || k === 'reduce' || k === 'unaryGrad' ? `${k}:${args[0]}` : k;
+    if (values.shapes && k.startsWith('conv2d')) {
+      const g = args[args.length - 1];
+      label = `${k.replace('conv2d', 'conv')} ${g.c}>${g.o} k${g.kh} s${g.sh} ${g.h}x${g.w}${g.groups > 1 ? ` g${g.groups}` : ''}`;
+    }
     const s = stats.get(label) ?? { ms: 0, calls: 0, elems: 0 };
     s.ms += dt;
     s.calls++;
@@ -54,6 +60,10 @@ if (which === 'cnn') {
   ); // prettier-ignore
   x = randn([64, 1, 28, 28]);
   y = randint(0, 10, [64]);
+} else if (which === 'infer224') {
+  model = models.resnet18();
+  model.eval();
+  x = randn([1, 3, 224, 224]);
 } else {
   const size = which === 'resnet224' ? 224 : 32;
   const batch = which === 'resnet224' ? 16 : 32;
@@ -63,18 +73,26 @@ if (which === 'cnn') {
 }
 const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
 const phase = { forward: 0, backward: 0, step: 0 };
-const run = () => {
-  let t = now();
-  opt.zeroGrad();
-  const loss = F.crossEntropy(model.forward(x), y);
+const infer = () => {
+  const t = now();
+  noGrad(() => model.forward(x));
   phase.forward += now() - t;
-  t = now();
-  loss.backward();
-  phase.backward += now() - t;
-  t = now();
-  opt.step();
-  phase.step += now() - t;
 };
+const run =
+  which === 'infer224'
+    ? infer
+    : () => {
+        let t = now();
+        opt.zeroGrad();
+        const loss = F.crossEntropy(model.forward(x), y);
+        phase.forward += now() - t;
+        t = now();
+        loss.backward();
+        phase.backward += now() - t;
+        t = now();
+        opt.step();
+        phase.step += now() - t;
+      };
 for (let i = 0; i < 2; i++) run();
 stats.clear();
 Object.keys(phase).forEach((k) => (phase[k] = 0));

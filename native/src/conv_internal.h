@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "gemm.h"
+#include "kernels.h"
 #include "ops.h"
 
 namespace wr {
@@ -50,11 +51,6 @@ void par_col2im(const float* col, long S, const ConvGeom& g, const Plan& p, floa
 void gather_rows(const float* src, long ss, long S, long og, long L, float* dst);
 
 // Implicit im2col: B = col for the forward GEMM, packed straight from the input (see conv_lowering.cc).
-struct ColRow {
-  long xoff;        // c * H * W
-  long offy, offx;  // i*dh - ph, j*dw - pw
-  long xlo, xhi;    // output columns ox whose input column ox*sw + offx is inside [0, W)
-};
 struct ColPack {
   const float* x;  // first channel of the group, first sample
   long xs;         // sample stride

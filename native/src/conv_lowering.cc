@@ -137,41 +137,22 @@ static void col2im(const float* col, long S, const ConvGeom& g, const Plan& p, l
 void pack_col(const void* vctx, long p0, long kc, long j0, long nc, float* dst) {
   const ColPack& c = *static_cast<const ColPack*>(vctx);
   const ConvGeom& g = *c.g;
+  const IsaKernels& K = isa();
   const int NR = c.nr;
-  struct Run {
-    long t0, len, s, oy, ox0;
-  } runs[64];
+  const ColSrc src{c.x, c.xs, g.h, g.w, g.sh, g.sw};
+  ColRun runs[64];
   for (long jp = 0; jp < nc; jp += NR) {
     const long w = nc - jp < NR ? nc - jp : NR;
-    float* d = dst + jp * kc;
     // split the panel's columns into runs within one output row of one sample
     int nrun = 0;
     for (long t = 0, col = j0 + jp; t < w;) {
       const long s = col / c.L, l = col % c.L, oy = l / g.ow, ox = l % g.ow;
       const long len = w - t < g.ow - ox ? w - t : g.ow - ox;
-      runs[nrun++] = Run{t, len, s, oy, ox};
+      runs[nrun++] = ColRun{t, len, s, oy, ox};
       t += len;
       col += len;
     }
-    for (long q = 0; q < kc; q++) {
-      const ColRow& r = c.rows[p0 + q];
-      float* dq = d + q * NR;
-      for (int k = 0; k < nrun; k++) {
-        const Run& u = runs[k];
-        float* o = dq + u.t0;
-        const long iy = u.oy * g.sh + r.offy;
-        long a0 = r.xlo > u.ox0 ? r.xlo : u.ox0, a1 = r.xhi < u.ox0 + u.len ? r.xhi : u.ox0 + u.len;
-        if (iy < 0 || iy >= g.h || a1 < a0) a0 = a1 = u.ox0;  // whole run in the padding
-        for (long ox = u.ox0; ox < a0; ox++) o[ox - u.ox0] = 0.f;
-        const float* xr = c.x + u.s * c.xs + r.xoff + iy * g.w + r.offx;
-        if (g.sw == 1)
-          for (long ox = a0; ox < a1; ox++) o[ox - u.ox0] = xr[ox];
-        else
-          for (long ox = a0; ox < a1; ox++) o[ox - u.ox0] = xr[ox * g.sw];
-        for (long ox = a1; ox < u.ox0 + u.len; ox++) o[ox - u.ox0] = 0.f;
-      }
-      for (long t = w; t < NR; t++) dq[t] = 0.f;
-    }
+    K.pack_col_panel(src, c.rows + p0, kc, runs, nrun, w, NR, dst + jp * kc);
   }
 }
 

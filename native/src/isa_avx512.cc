@@ -273,6 +273,56 @@ static float fma_probe(long iters, double* flops) {
   for (int j = 0; j < 16; j++) r += t[j];
   return r;
 }
+
+// Lanes [a, b) of a 16- or 32-lane mask (a, b clamped to [0, n]).
+static inline uint32_t lane_range(long a, long b, long n) {
+  a = a < 0 ? 0 : a > n ? n : a;
+  b = b < 0 ? 0 : b > n ? n : b;
+  if (b <= a) return 0;
+  const uint32_t hi = b >= 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
+  return hi & ~((1u << a) - 1u);
+}
+
+// Implicit im2col with masked loads and stores: a run of an output row is one or two vectors (stride 1) or
+// two loads and a lane permute per 16 columns (stride 2); masked-off lanes are never read, so padding costs
+// nothing and nothing outside the image is touched. Other strides use the generic loop.
+static void pack_col_panel_fast(const ColSrc& c, const ColRow* rows, long kc, const ColRun* runs, int nrun,
+                                long width, int nr, float* d) {
+  if (c.sw > 2) return pack_col_panel(c, rows, kc, runs, nrun, width, nr, d);
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  for (long q = 0; q < kc; q++) {
+    const ColRow& r = rows[q];
+    float* dq = d + q * nr;
+    for (int k = 0; k < nrun; k++) {
+      const ColRun& u = runs[k];
+      const long iy = u.oy * c.sh + r.offy;
+      long a0 = r.xlo > u.ox0 ? r.xlo : u.ox0, a1 = r.xhi < u.ox0 + u.len ? r.xhi : u.ox0 + u.len;
+      if (iy < 0 || iy >= c.h || a1 < a0) a0 = a1 = u.ox0;  // whole run in the padding
+      const float* xr = c.x + u.s * c.xs + r.xoff + iy * c.w + r.offx;
+      for (long t = 0; t < u.len; t += 16) {
+        const long ox = u.ox0 + t;  // lane i is output column ox + i
+        const __mmask16 store = (__mmask16)lane_range(0, u.len - t, 16);
+        const uint32_t valid = lane_range(a0 - ox, a1 - ox, 16) & store;
+        __m512 v = zero;
+        if (valid) {
+          if (c.sw == 1) {
+            v = _mm512_maskz_loadu_ps((__mmask16)valid, xr + ox);
+          } else {
+            // source element j (of 32) is column (ox + j/2); read only the span the valid lanes need
+            const long va = __builtin_ctz(valid), vb = 32 - __builtin_clz(valid);
+            const uint32_t src = lane_range(2 * va, 2 * vb - 1, 32);
+            const __m512 lo = _mm512_maskz_loadu_ps((__mmask16)(src & 0xFFFF), xr + 2 * ox);
+            const __m512 hi = _mm512_maskz_loadu_ps((__mmask16)(src >> 16), xr + 2 * ox + 16);
+            v = _mm512_maskz_permutex2var_ps((__mmask16)valid, lo, even, hi);
+          }
+        }
+        _mm512_mask_storeu_ps(dq + u.t0 + t, store, v);
+      }
+    }
+    for (long t = width; t < nr; t += 16) _mm512_mask_storeu_ps(dq + t, (__mmask16)lane_range(0, nr - t, 16), zero);
+  }
+}
 }  // namespace avx512
 
 // KC is an upper bound (the driver splits k into equal blocks <= KC); measured on Zen 4 (32 KB L1, 1 MB L2)
@@ -281,7 +331,7 @@ const IsaKernels kAvx512 = {
     "avx512", 12, 32, 384, 192, 4096, avx512::ukernel, avx512::pack_a_fast, avx512::pack_b_fast,
     avx512::unary, avx512::unary_grad, avx512::binary, avx512::compare, avx512::sum, avx512::acc_add,
     avx512::axpy, avx512::row_max, avx512::row_min, avx512::exp_sum, avx512::maxpool_row_fast, avx512::sgd_step, avx512::adam_step, avx512::fma_probe, avx512::wino_in16, avx512::wino_out16, avx512::wino_in16g, avx512::wino_out16g, avx512::wino_gy16g, avx512::bn_sqdev, avx512::bn_dots, avx512::bn_apply, avx512::bn_grad,
-    avx512::ukernel_rows, 1,
+    avx512::ukernel_rows, 1, avx512::pack_col_panel_fast,
 };
 }  // namespace wr
 #else

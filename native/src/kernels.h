@@ -31,6 +31,23 @@ struct AdamHyper {
   int coupled, decoupled, maximize;
 };
 
+// Implicit im2col (conv_lowering.cc): one row of col per (channel c, tap i, j) of the kernel, and one run per
+// stretch of a packed panel's columns that lies in one output row of one sample.
+struct ColRow {
+  long xoff;        // c * H * W
+  long offy, offx;  // i*dh - ph, j*dw - pw
+  long xlo, xhi;    // output columns ox whose input column ox*sw + offx is inside [0, W)
+};
+struct ColRun {
+  long t0, len;     // panel columns [t0, t0 + len)
+  long s, oy, ox0;  // sample, output row, first output column
+};
+struct ColSrc {
+  const float* x;  // first channel of the group, first sample
+  long xs;         // sample stride
+  long h, w, sh, sw;
+};
+
 constexpr long kWinoBuf = 48;  // row stride of the Winograd transform buffers (>= 2*16 + 2)
 
 struct IsaKernels {
@@ -103,6 +120,10 @@ struct IsaKernels {
   void (*ukernel_rows)(long mr, long kc, const float* ap, const float* bp, float* c, long ldc, int accumulate);
   // Whether maxpool_row has dedicated 2x2 and 3x3 stride-2 kernels (then short rows should go there too).
   int maxpool_s2_fast;
+  // One panel of implicit im2col: for q in [0, kc), d[q*nr + t] = the input pixel col row rows[q] reads at
+  // panel column t (0 in the padding), t over the runs (which cover [0, width)); zero for t in [width, nr).
+  void (*pack_col_panel)(const ColSrc& src, const ColRow* rows, long kc, const ColRun* runs, int nrun, long width,
+                         int nr, float* d);
 };
 
 extern const IsaKernels kAvx512;
