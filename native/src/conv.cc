@@ -163,7 +163,7 @@ static void backward_weight_impl(const float* gy, const float* x, float* gw, flo
     });
   }
   if (is_depthwise(g)) return dw_backward_weight(gy, x, gw, g);
-  if (winograd_enabled() && winograd_applies(g)) return winograd_backward_weight(gy, x, gw, g);
+  if (winograd_enabled() && winograd_applies(g, true)) return winograd_backward_weight(gy, x, gw, g);
   const Plan p = plan(g);
   const long wsize = g.o * p.K;
   if (g.n == 0) {
@@ -307,7 +307,7 @@ WeightView tap_view(const ConvGeom& g) { return {(g.c / g.groups) * g.kh * g.kw,
 }  // namespace
 
 void conv2d_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
-  if (winograd_enabled() && winograd_applies(g)) return winograd_forward(x, w, bias, out, g);
+  if (winograd_enabled() && winograd_applies(g, false)) return winograd_forward(x, w, bias, out, g);
   const Shrunk s = shrink(g);
   if (!s.active) return forward_impl(x, w, bias, out, g);
   if (one_tap(s)) return forward_impl(x, w + s.i0 * g.kw + s.j0, bias, out, s.g, tap_view(g));
@@ -317,7 +317,7 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* ou
 }
 
 void conv2d_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g) {
-  if (winograd_enabled() && winograd_applies(g)) return winograd_backward_input(gy, w, gx, g);
+  if (winograd_enabled() && winograd_applies(g, false)) return winograd_backward_input(gy, w, gx, g);
   const Shrunk s = shrink(g);
   if (!s.active) return backward_input_impl(gy, w, gx, g);
   if (one_tap(s)) return backward_input_impl(gy, w + s.i0 * g.kw + s.j0, gx, s.g, tap_view(g));

@@ -64,7 +64,7 @@ void pack_col(const void* ctx, long p0, long kc, long j0, long nc, float* dst);
 
 // Winograd F(2x2, 3x3) (conv_winograd.cc) for 3x3 / stride 1 / pad 1 / ungrouped layers with enough channels
 // and tiles to pay for the transforms.
-bool winograd_applies(const ConvGeom& g);
+bool winograd_applies(const ConvGeom& g, bool weight_grad);
 void winograd_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g);
 void winograd_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);
 void winograd_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g);

@@ -18,17 +18,17 @@
 namespace wr {
 namespace conv {
 
-bool winograd_applies(const ConvGeom& g) {
+bool winograd_applies(const ConvGeom& g, bool weight_grad) {
   if (!(g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ph == 1 && g.pw == 1 &&
-        g.groups == 1 && g.c >= 64 && g.o >= 64 && g.h >= 8 && g.w >= 8))
+        g.groups == 1 && g.c >= 32 && g.o >= 32 && g.h >= 8 && g.w >= 8))
     return false;
-  // Enough channels for GEMMs that run near peak (32 -> 64 channels on 14x14, the small CNN's conv2, is 10-30%
-  // slower by Winograd) and enough tiles to pay for transforming the weights (16 values per input-output channel
-  // pair, repacked for every chunk of tiles): measured on ResNet-18 shapes, a win for 64-256 channels on maps of
-  // 8x8 and more (up to 1.5x), a loss for 512 channels on 7x7 maps at batch 16 and for 4x4 maps.
+  // Enough tiles to pay for transforming the weights (16 values per input-output channel pair, written and
+  // read back once per call) and enough channels for GEMMs that run near peak. Measured on one thread
+  // (32-256 channels, maps of 8x8 to 56x56, batches 1-64): a win from ~200 tiles for the forward and input
+  // gradient (1.2-1.9x), from ~100 for the weight gradient; a loss below ~100 tiles (up to 1.7x slower for
+  // 256-512 channels on one 14x14 map), and a loss on 4x4 maps.
   const long tiles = g.n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2);
-  // (128 channels on 28x28 at batch 1, 196 tiles: slower by Winograd)
-  return (tiles >= 256 || (tiles >= 64 && g.o * g.c <= 64 * 64)) && (g.o * g.c <= 256 * 256 || tiles >= 1024);
+  return tiles >= (weight_grad ? 96 : 160) && (g.o * g.c <= 256 * 256 || tiles >= 1024);
 }
 
 namespace {
@@ -78,15 +78,6 @@ struct Tiling {
   long n, C, O, h, w, th, tw, T, chunk, nchunks;
 };
 
-// Tile t's image and top-left output pixel.
-struct TilePos {
-  long n, y, x;
-};
-inline TilePos tile_pos(const Tiling& tl, long t) {
-  const long r = t % (tl.th * tl.tw);
-  return {t / (tl.th * tl.tw), 2 * (r / tl.tw), 2 * (r % tl.tw)};
-}
-
 // Chunk tiles [t0, t0 + cnt) cut into segments of at most 16 horizontally adjacent tiles of one tile row:
 // f(j0, len, n, y, x) with j0 the segment's first tile within the chunk and (y, x) its top-left output pixel.
 template <class F>
@@ -112,59 +103,16 @@ void each_channel(long count, long tiles, F&& f) {
   });
 }
 
-// A transformed block blk[xi*16 + l] to / from the 16 planes at p (plane floats apart), len tiles of each.
-inline void put16(const float* blk, long len, float* p, long plane) {
-  for (int xi = 0; xi < 16; xi++) memcpy(p + xi * plane, blk + xi * 16, len * sizeof(float));
-}
-inline void get16(const float* p, long plane, long len, float* blk) {
-  for (int xi = 0; xi < 16; xi++) memcpy(blk + xi * 16, p + xi * plane, len * sizeof(float));
-}
-
 // V[xi][ic][j] for tiles [t0, t0 + cnt) of the input x [n, C, h, w] (zero outside the image).
 void input_transform(const float* x, const Tiling& tl, long t0, long cnt, float* V) {
   const long ld = tl.chunk, plane = tl.C * ld;
   const IsaKernels& K = isa();
   each_channel(tl.C, cnt, [&](long ic) {
-    alignas(64) float buf[16 * 16 > 4 * kWinoBuf ? 16 * 16 : 4 * kWinoBuf];
-    alignas(64) float vb[16 * 16];
-    if (tl.tw < 16) {
-      // small maps: 16 tiles from anywhere, each 4x4 patch gathered (buf[(i*4 + q)*16 + l])
-      for (long j0 = 0; j0 < cnt; j0 += 16) {
-        const long len = cnt - j0 < 16 ? cnt - j0 : 16;
-        for (long l = 0; l < 16; l++) {
-          const TilePos tp = tile_pos(tl, t0 + j0 + (l < len ? l : 0));
-          const float* p = x + (tp.n * tl.C + ic) * tl.h * tl.w;
-          for (int i = 0; i < 4; i++)
-            for (int q = 0; q < 4; q++) {
-              const long yy = tp.y - 1 + i, xx = tp.x - 1 + q;
-              const bool in = l < len && yy >= 0 && yy < tl.h && xx >= 0 && xx < tl.w;
-              buf[(i * 4 + q) * 16 + l] = in ? p[yy * tl.w + xx] : 0.f;
-            }
-        }
-        K.wino_in16g(buf, vb);
-        put16(vb, len, V + ic * ld + j0, plane);
-      }
-      return;
-    }
     for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
-      // the segment's 4 input rows from column x0 - 1, 2*len + 2 wide, zero outside the image
       const float* p = x + (ni * tl.C + ic) * tl.h * tl.w;
-      const long xs = x0 - 1, width = 2 * len + 2;
-      for (int i = 0; i < 4; i++) {
-        float* b = buf + i * kWinoBuf;
-        const long yy = y - 1 + i;
-        if (yy < 0 || yy >= tl.h) {
-          memset(b, 0, kWinoBuf * sizeof(float));
-          continue;
-        }
-        const float* row = p + yy * tl.w;
-        long k = 0;
-        for (; k < width && xs + k < 0; k++) b[k] = 0.f;
-        for (; k < width && xs + k < tl.w; k++) b[k] = row[xs + k];
-        for (; k < kWinoBuf; k++) b[k] = 0.f;
-      }
-      K.wino_in16(buf, vb);
-      put16(vb, len, V + ic * ld + j0, plane);
+      const float* rows[4];
+      for (int i = 0; i < 4; i++) rows[i] = y - 1 + i >= 0 && y - 1 + i < tl.h ? p + (y - 1 + i) * tl.w : nullptr;
+      K.wino_in16(rows, x0 - 1, tl.w, len, V + ic * ld + j0, plane);
     });
   });
 }
@@ -174,31 +122,11 @@ void output_transform(const float* M, const float* bias, const Tiling& tl, long 
   const long ld = tl.chunk, plane = tl.O * ld;
   const IsaKernels& K = isa();
   each_channel(tl.O, cnt, [&](long oc) {
-    alignas(64) float mb[16 * 16];
-    alignas(64) float yb[2 * kWinoBuf];
     const float b = bias ? bias[oc] : 0.f;
-    if (tl.tw < 16) {
-      for (long j0 = 0; j0 < cnt; j0 += 16) {
-        const long len = cnt - j0 < 16 ? cnt - j0 : 16;
-        get16(M + oc * ld + j0, plane, len, mb);
-        K.wino_out16g(mb, b, yb);
-        for (long l = 0; l < len; l++) {
-          const TilePos tp = tile_pos(tl, t0 + j0 + l);
-          float* op = out + (tp.n * tl.O + oc) * tl.h * tl.w;
-          for (int i = 0; i < 2; i++)
-            for (int q = 0; q < 2; q++)
-              if (tp.y + i < tl.h && tp.x + q < tl.w) op[(tp.y + i) * tl.w + tp.x + q] = yb[(i * 2 + q) * 16 + l];
-        }
-      }
-      return;
-    }
     for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
-      get16(M + oc * ld + j0, plane, len, mb);
-      K.wino_out16(mb, b, yb);
-      float* op = out + (ni * tl.O + oc) * tl.h * tl.w;
+      float* op = out + (ni * tl.O + oc) * tl.h * tl.w + y * tl.w + x0;
       const long wlen = x0 + 2 * len <= tl.w ? 2 * len : tl.w - x0;
-      memcpy(op + y * tl.w + x0, yb, wlen * sizeof(float));
-      if (y + 1 < tl.h) memcpy(op + (y + 1) * tl.w + x0, yb + kWinoBuf, wlen * sizeof(float));
+      K.wino_out16(M + oc * ld + j0, plane, len, b, op, y + 1 < tl.h ? op + tl.w : nullptr, wlen);
     });
   });
 }
@@ -250,20 +178,10 @@ void grad_transform(const float* gy, const Tiling& tl, long t0, long cnt, float*
   const long ld = tl.chunk, plane = tl.O * ld;
   const IsaKernels& K = isa();
   each_channel(tl.O, cnt, [&](long oc) {
-    alignas(64) float gb[4 * 16];
-    alignas(64) float zb[16 * 16];
     for_segments(tl, t0, cnt, [&](long j0, long len, long ni, long y, long x0) {
-      const float* p = gy + (ni * tl.O + oc) * tl.h * tl.w;
-      for (int i = 0; i < 2; i++) {
-        const float* row = y + i < tl.h ? p + (y + i) * tl.w : nullptr;
-        for (int q = 0; q < 2; q++)
-          for (long l = 0; l < 16; l++) {
-            const long xx = x0 + 2 * l + q;
-            gb[(i * 2 + q) * 16 + l] = row && l < len && xx < tl.w ? row[xx] : 0.f;
-          }
-      }
-      K.wino_gy16g(gb, zb);
-      put16(zb, len, Z + oc * ld + j0, plane);
+      const float* p = gy + (ni * tl.O + oc) * tl.h * tl.w + y * tl.w;
+      const float* rows[2] = {p, y + 1 < tl.h ? p + tl.w : nullptr};
+      K.wino_gy16(rows, x0, tl.w, len, Z + oc * ld + j0, plane);
     });
   });
 }

@@ -323,6 +323,106 @@ static void pack_col_panel_fast(const ColSrc& c, const ColRow* rows, long kc, co
     for (long t = width; t < nr; t += 16) _mm512_mask_storeu_ps(dq + t, (__mmask16)lane_range(0, nr - t, 16), zero);
   }
 }
+
+// Winograd transforms of 16 tiles straight from / to the image rows (see IsaKernels::wino_in16): masked loads
+// give the zero padding, two lane permutes per load pair de-interleave the stride-2 tile columns. Same
+// additions in the same order as the generic wino_in_core / wino_out_rows, so the same bits.
+static void wino_in16_fast(const float* const* rows, long xs, long w, long len, float* V, long plane) {
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const long width = 2 * len + 2;
+  const long lo = -xs > 0 ? -xs : 0, hi = w - xs < width ? w - xs : width;
+  const uint32_t ma = lane_range(lo, hi, 32), mb = lane_range(lo - 2, hi - 2, 32);
+  __m512 d[4][4];
+  for (int i = 0; i < 4; i++) {
+    if (!rows[i]) {
+      for (int q = 0; q < 4; q++) d[i][q] = _mm512_setzero_ps();
+      continue;
+    }
+    const float* r = rows[i] + xs;
+    const __m512 a0 = _mm512_maskz_loadu_ps((__mmask16)(ma & 0xFFFF), r);
+    const __m512 a1 = _mm512_maskz_loadu_ps((__mmask16)(ma >> 16), r + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps((__mmask16)(mb & 0xFFFF), r + 2);
+    const __m512 b1 = _mm512_maskz_loadu_ps((__mmask16)(mb >> 16), r + 18);
+    d[i][0] = _mm512_permutex2var_ps(a0, even, a1);
+    d[i][1] = _mm512_permutex2var_ps(a0, odd, a1);
+    d[i][2] = _mm512_permutex2var_ps(b0, even, b1);
+    d[i][3] = _mm512_permutex2var_ps(b0, odd, b1);
+  }
+  const __mmask16 keep = (__mmask16)lane_range(0, len, 16);
+  for (int i = 0; i < 4; i++) {
+    __m512 t[4];
+    for (int q = 0; q < 4; q++) {
+      switch (i) {
+        case 0: t[q] = _mm512_sub_ps(d[0][q], d[2][q]); break;
+        case 1: t[q] = _mm512_add_ps(d[1][q], d[2][q]); break;
+        case 2: t[q] = _mm512_sub_ps(d[2][q], d[1][q]); break;
+        default: t[q] = _mm512_sub_ps(d[1][q], d[3][q]); break;
+      }
+    }
+    float* o = V + (i * 4) * plane;
+    _mm512_mask_storeu_ps(o, keep, _mm512_sub_ps(t[0], t[2]));
+    _mm512_mask_storeu_ps(o + plane, keep, _mm512_add_ps(t[1], t[2]));
+    _mm512_mask_storeu_ps(o + 2 * plane, keep, _mm512_sub_ps(t[2], t[1]));
+    _mm512_mask_storeu_ps(o + 3 * plane, keep, _mm512_sub_ps(t[1], t[3]));
+  }
+}
+
+static void wino_out16_fast(const float* M, long plane, long len, float bias, float* y0, float* y1, long wlen) {
+  const __mmask16 keep = (__mmask16)lane_range(0, len, 16);
+  __m512 m[16];
+  for (int xi = 0; xi < 16; xi++) m[xi] = _mm512_maskz_loadu_ps(keep, M + xi * plane);
+  const __m512 b = _mm512_set1_ps(bias);
+  const __m512i ilo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  const __m512i ihi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+  const __mmask16 w0 = (__mmask16)lane_range(0, wlen, 16), w1 = (__mmask16)lane_range(0, wlen - 16, 16);
+  float* y[2] = {y0, y1};
+  for (int i = 0; i < 2; i++) {
+    if (!y[i]) continue;
+    __m512 s[4];
+    for (int q = 0; q < 4; q++)
+      s[q] = i == 0 ? _mm512_add_ps(_mm512_add_ps(m[q], m[4 + q]), m[8 + q])
+                    : _mm512_sub_ps(_mm512_sub_ps(m[4 + q], m[8 + q]), m[12 + q]);
+    const __m512 e = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s[0], s[1]), s[2]), b);
+    const __m512 o = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s[1], s[2]), s[3]), b);
+    _mm512_mask_storeu_ps(y[i], w0, _mm512_permutex2var_ps(e, ilo, o));
+    _mm512_mask_storeu_ps(y[i] + 16, w1, _mm512_permutex2var_ps(e, ihi, o));
+  }
+}
+
+static inline __m512 neg16(__m512 v) {
+  return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), _mm512_set1_epi32((int)0x80000000u)));
+}
+
+static void wino_gy16_fast(const float* const* rows, long x0, long w, long len, float* Z, long plane) {
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const uint32_t m = lane_range(0, w - x0 < 2 * len ? w - x0 : 2 * len, 32);
+  __m512 g[2][2];
+  for (int i = 0; i < 2; i++) {
+    if (!rows[i]) {
+      g[i][0] = g[i][1] = _mm512_setzero_ps();
+      continue;
+    }
+    const __m512 a0 = _mm512_maskz_loadu_ps((__mmask16)(m & 0xFFFF), rows[i] + x0);
+    const __m512 a1 = _mm512_maskz_loadu_ps((__mmask16)(m >> 16), rows[i] + x0 + 16);
+    g[i][0] = _mm512_permutex2var_ps(a0, even, a1);
+    g[i][1] = _mm512_permutex2var_ps(a0, odd, a1);
+  }
+  const __mmask16 keep = (__mmask16)lane_range(0, len, 16);
+  for (int i = 0; i < 4; i++) {
+    __m512 r[2];
+    for (int q = 0; q < 2; q++) {
+      const __m512 a = g[0][q], b = g[1][q];
+      r[q] = i == 0 ? a : i == 1 ? _mm512_add_ps(a, b) : i == 2 ? _mm512_sub_ps(a, b) : neg16(b);
+    }
+    float* o = Z + (i * 4) * plane;
+    _mm512_mask_storeu_ps(o, keep, r[0]);
+    _mm512_mask_storeu_ps(o + plane, keep, _mm512_add_ps(r[0], r[1]));
+    _mm512_mask_storeu_ps(o + 2 * plane, keep, _mm512_sub_ps(r[0], r[1]));
+    _mm512_mask_storeu_ps(o + 3 * plane, keep, neg16(r[1]));
+  }
+}
 }  // namespace avx512
 
 // KC is an upper bound (the driver splits k into equal blocks <= KC); measured on Zen 4 (32 KB L1, 1 MB L2)
@@ -330,7 +430,7 @@ static void pack_col_panel_fast(const ColSrc& c, const ColRow* rows, long kc, co
 const IsaKernels kAvx512 = {
     "avx512", 12, 32, 384, 192, 4096, avx512::ukernel, avx512::pack_a_fast, avx512::pack_b_fast,
     avx512::unary, avx512::unary_grad, avx512::binary, avx512::compare, avx512::sum, avx512::acc_add,
-    avx512::axpy, avx512::row_max, avx512::row_min, avx512::exp_sum, avx512::maxpool_row_fast, avx512::sgd_step, avx512::adam_step, avx512::fma_probe, avx512::wino_in16, avx512::wino_out16, avx512::wino_in16g, avx512::wino_out16g, avx512::wino_gy16g, avx512::bn_sqdev, avx512::bn_dots, avx512::bn_apply, avx512::bn_grad,
+    avx512::axpy, avx512::row_max, avx512::row_min, avx512::exp_sum, avx512::maxpool_row_fast, avx512::sgd_step, avx512::adam_step, avx512::fma_probe, avx512::wino_in16_fast, avx512::wino_out16_fast, avx512::wino_gy16_fast, avx512::bn_sqdev, avx512::bn_dots, avx512::bn_apply, avx512::bn_grad,
     avx512::ukernel_rows, 1, avx512::pack_col_panel_fast,
 };
 }  // namespace wr

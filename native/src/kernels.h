@@ -48,7 +48,6 @@ struct ColSrc {
   long h, w, sh, sw;
 };
 
-constexpr long kWinoBuf = 48;  // row stride of the Winograd transform buffers (>= 2*16 + 2)
 
 struct IsaKernels {
   const char* name;
@@ -94,19 +93,17 @@ struct IsaKernels {
   // Peak probe for the benchmarks: `iters` rounds of independent register-only FMA chains; returns a
   // checksum, and *flops the floating-point operations done.
   float (*fma_probe)(long iters, double* flops);
-  // Winograd F(2x2, 3x3) transforms of 16 horizontally adjacent tiles (lanes). wino_in16: `buf` holds the 4
-  // input rows of the tile row, kWinoBuf floats apart, from column 2*tx0 - 1 on, zero where outside the image;
-  // out[xi*16 + l] = (B^T d_l B)[xi]. wino_out16: m[xi*16 + l] -> the two output rows y (kWinoBuf floats
-  // apart), columns 2*l and 2*l + 1 of each, = A^T m_l A + bias.
-  void (*wino_in16)(const float* buf, float* out);
-  void (*wino_out16)(const float* m, float bias, float* y);
-  // The same for 16 tiles from anywhere (small maps): d[(i*4 + j)*16 + l] is pixel (i, j) of tile l's 4x4 input
-  // patch; y[(i*2 + j)*16 + l] gets output pixel (i, j) of tile l.
-  void (*wino_in16g)(const float* d, float* out);
-  void (*wino_out16g)(const float* m, float bias, float* y);
-  // The weight gradient's transform of 16 output-gradient tiles: g[(i*2 + j)*16 + l] is pixel (i, j) of tile
-  // l's 2x2 patch; out[xi*16 + l] = (A g_l A^T)[xi] (the adjoint of the output transform).
-  void (*wino_gy16g)(const float* g, float* out);
+  // Winograd F(2x2, 3x3) transforms of 16 horizontally adjacent tiles (lanes), straight from and to the image.
+  // wino_in16: rows[i] is input row y - 1 + i of the tile row (null: outside the image); tile l's 4x4 patch is
+  // columns xs + 2l .. xs + 2l + 3 of those rows (zero outside [0, w)); V[xi*plane + l] = (B^T d_l B)[xi] for
+  // l < len. wino_out16: m[xi][l] = M[xi*plane + l] (l < len) -> A^T m_l A + bias into output rows y0 and y1
+  // (null: past the image), columns 2l and 2l + 1 of each, the first wlen columns.
+  void (*wino_in16)(const float* const* rows, long xs, long w, long len, float* V, long plane);
+  void (*wino_out16)(const float* M, long plane, long len, float bias, float* y0, float* y1, long wlen);
+  // The weight gradient's transform of 16 output-gradient tiles: rows[i] is row y + i of the output gradient
+  // (null: past the image), tile l's 2x2 patch is columns x0 + 2l, x0 + 2l + 1 (zero from w on);
+  // Z[xi*plane + l] = (A g_l A^T)[xi] for l < len (the adjoint of the output transform).
+  void (*wino_gy16)(const float* const* rows, long x0, long w, long len, float* Z, long plane);
   // Batch-norm rows (double arithmetic; sums in 8 fixed lanes, so deterministic): sum (x - m)^2;
   // sg += sum g and sgx += sum g*(x - m)*is; y = x*scale + shift; o = k*(L*g - sg - (x - m)*bc).
   double (*bn_sqdev)(const float* x, long n, double m);
