@@ -103,6 +103,21 @@ void each_channel(long count, long tiles, F&& f) {
   });
 }
 
+// gemm(xi, split) for the 16 positions of the 4x4 tile, each GEMM `flops` multiply-adds: 16 independent GEMMs
+// share the threads (split = false: each runs whole on one thread, with no fork/join or repacking inside it);
+// past 16 threads they run one after another, each split over the threads (split = true). Same bits either way.
+template <class F>
+void each_position(long flops, F&& gemm) {
+  const int T = threads_for(16.0 * (double)flops / 64.0);
+  if (T > 1 && num_threads() > 16) {
+    for (int xi = 0; xi < 16; xi++) gemm(xi, true);
+    return;
+  }
+  parallel(T > 1 ? 16 : 1, [&](int t, int TT) {
+    for (int xi = t * 16 / TT; xi < (t + 1) * 16 / TT; xi++) gemm(xi, false);
+  });
+}
+
 // V[xi][ic][j] for tiles [t0, t0 + cnt) of the input x [n, C, h, w] (zero outside the image).
 void input_transform(const float* x, const Tiling& tl, long t0, long cnt, float* V) {
   const long ld = tl.chunk, plane = tl.C * ld;
@@ -162,9 +177,10 @@ void winograd_run(const float* x, const float* U, const float* bias, float* out,
     float* V = workspace(WS_COL, 16 * C * chunk);
     float* M = workspace(WS_TMP, 16 * O * chunk);
     input_transform(x, tl, t0, cnt, V);
-    for (int xi = 0; xi < 16; xi++)
-      sgemm(O, cnt, C, Mat{U + xi * O * C, C, 1}, Mat{V + xi * C * chunk, chunk, 1}, M + xi * O * chunk, chunk,
-            false);
+    each_position(O * cnt * C, [&](int xi, bool split) {
+      (split ? sgemm : sgemm_serial)(O, cnt, C, Mat{U + xi * O * C, C, 1}, Mat{V + xi * C * chunk, chunk, 1},
+                                     M + xi * O * chunk, chunk, false);
+    });
     output_transform(M, bias, tl, t0, cnt, out);
   };
   if (T > 1 && tl.nchunks >= 2 * T)
@@ -234,9 +250,10 @@ void winograd_backward_weight(const float* gy, const float* x, float* gw, const 
       const long t0 = ch * chunk, cnt = tl.T - t0 < chunk ? tl.T - t0 : chunk;
       input_transform(x, tl, t0, cnt, V);
       grad_transform(gy, tl, t0, cnt, Z);
-      for (int xi = 0; xi < 16; xi++)
-        sgemm(O, C, cnt, Mat{Z + xi * O * chunk, chunk, 1}, Mat{V + xi * C * chunk, 1, chunk}, acc + xi * O * C, C,
-              ch > a);
+      each_position(O * C * cnt, [&](int xi, bool split) {
+        (split ? sgemm : sgemm_serial)(O, C, cnt, Mat{Z + xi * O * chunk, chunk, 1},
+                                       Mat{V + xi * C * chunk, 1, chunk}, acc + xi * O * C, C, ch > a);
+      });
     }
   };
   if (P > 1 && num_threads() > 1)
@@ -248,14 +265,20 @@ void winograd_backward_weight(const float* gy, const float* x, float* gw, const 
   parallel(T, [&](int th, int TT) {
     long o0, o1;
     chunk_range(O, th, TT, 1, &o0, &o1);
-    for (long oc = o0; oc < o1; oc++)
+    // row oc of the 16 planes, partials summed (contiguous rows: the per-(o, c) gather across 16 * P planes
+    // would touch a new page for every value)
+    float* rows = workspace(WS_TMP2, 16 * C);
+    for (long oc = o0; oc < o1; oc++) {
+      for (int k = 0; k < 16; k++) {
+        float* r = rows + k * C;
+        const float* src = dU + k * O * C + oc * C;
+        for (long ic = 0; ic < C; ic++) r[ic] = src[ic];
+        for (long q = 1; q < P; q++)
+          for (long ic = 0; ic < C; ic++) r[ic] += src[q * usize + ic];
+      }
       for (long ic = 0; ic < C; ic++) {
         float u[4][4];
-        for (int k = 0; k < 16; k++) {
-          float v = dU[k * O * C + oc * C + ic];
-          for (long q = 1; q < P; q++) v += dU[q * usize + k * O * C + oc * C + ic];
-          u[k / 4][k % 4] = v;
-        }
+        for (int k = 0; k < 16; k++) u[k / 4][k % 4] = rows[k * C + ic];
         float t[3][4];  // G^T u
         for (int j = 0; j < 4; j++) {
           t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
@@ -269,6 +292,7 @@ void winograd_backward_weight(const float* gy, const float* x, float* gw, const 
           w[i * 3 + 2] = 0.5f * (t[i][1] + t[i][2]) + t[i][3];
         }
       }
+    }
   });
 }
 
