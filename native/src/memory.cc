@@ -1,4 +1,4 @@
-// The tensor memory pool (Backend.alloc for buffers of 64 KiB and more). Fresh memory is expensive here:
+// The tensor memory pool (Backend.alloc for buffers of 256 bytes and more). Fresh memory is expensive here:
 // every new page faults in (about 1.4 us per 4 KiB page on the benchmark VM, 20x the cost of zeroing a page
 // that is already mapped), and training allocates the same activation sizes every step. So blocks are kept
 // in size classes and reused, never returned to the OS while under a cap.
@@ -33,7 +33,8 @@
 namespace wr {
 namespace {
 
-constexpr size_t kMinPooled = 64 << 10;  // smaller buffers stay with V8's allocator
+constexpr size_t kMinPooled = 256;      // smaller buffers stay with V8's allocator (and on its heap)
+constexpr size_t kMinMapped = 64 << 10;  // smaller blocks come from malloc, larger ones from mmap  // smaller buffers stay with V8's allocator
 
 // Size classes: 4 per power of two (at most 25 % slack).
 size_t size_class(size_t bytes) {
@@ -54,9 +55,11 @@ size_t default_cap() {
   return eighth < cap ? eighth : cap;
 }
 
-// Fresh blocks come straight from mmap: already zero (the kernel zeroes pages on first touch), page aligned,
-// and 2 MiB aligned from 4 MiB on so transparent huge pages can back them (1 fault per 2 MiB, not 512).
+// Fresh blocks under 64 KiB come from calloc; larger ones straight from mmap: already zero (the kernel zeroes
+// pages on first touch), page aligned, and 2 MiB aligned from 4 MiB on so transparent huge pages can back them
+// (1 fault per 2 MiB, not 512).
 void* map_block(size_t cls) {
+  if (cls < kMinMapped) return calloc(1, cls);
 #ifdef __linux__
   const size_t huge = (size_t)2 << 20;
   if (cls >= 2 * huge) {
@@ -79,6 +82,7 @@ void* map_block(size_t cls) {
 }
 
 void unmap_block(void* p, size_t cls) {
+  if (cls < kMinMapped) return free(p);
 #ifdef __linux__
   munmap(p, cls);
 #else
@@ -197,6 +201,7 @@ struct Ticket {
   bool returned = false;   // the block is back in the pool
   bool finalized = false;  // Node's finalizer already ran
   bool in_live = true;     // still listed in EnvState::live
+  size_t hidden = 0;       // bytes of it taken off V8's external-memory count (see hide_fraction)
 };
 
 struct Live {
@@ -214,6 +219,7 @@ struct EnvState {
   std::unordered_map<void*, Ticket*> by_ptr;  // blocks handed out and not yet returned
   size_t live_bytes = 0;
   size_t missed_bytes = 0;  // allocated fresh since the last sweep
+  size_t hidden_bytes = 0;  // taken off V8's external-memory count for the blocks handed out now
   size_t sweep_at = 1024;   // live-list length that triggers a sweep (released entries wait there for one)
   napi_ref canary = nullptr;  // weak reference to a fresh object: cleared once a GC has run since it was made
   Stats stats;
@@ -229,10 +235,30 @@ EnvState* state(napi_env env) {
   return s;
 }
 
+// V8 counts every ArrayBuffer's bytes as external memory and starts a GC each time that count has grown by
+// 64 MB: about once per training step here, though a reused block costs no fresh memory. So part of a reused
+// block's bytes is taken off the count while it is handed out (and put back when it returns): GCs come less
+// often and the pool holds more dead-but-uncollected blocks in between. Fresh blocks count in full, so memory
+// growth still drives the GC. WEIGHTROOM_GC_HIDE (0..1) overrides the fraction.
+double hide_fraction() {
+  static const double f = [] {
+    const char* e = getenv("WEIGHTROOM_GC_HIDE");
+    const double v = e && *e ? atof(e) : 0.75;
+    return v < 0 ? 0.0 : v > 1 ? 1.0 : v;
+  }();
+  return f;
+}
+
 // The block goes back to the pool (if it has not yet) and leaves by_ptr.
-void give_back(EnvState* s, Ticket* t) {
+void give_back(napi_env env, EnvState* s, Ticket* t) {
   if (t->returned) return;
   t->returned = true;
+  if (t->hidden) {
+    int64_t unused;
+    napi_adjust_external_memory(env, (int64_t)t->hidden, &unused);
+    s->hidden_bytes -= t->hidden;
+    t->hidden = 0;
+  }
   auto it = s->by_ptr.find(t->p);
   if (it != s->by_ptr.end() && it->second == t) s->by_ptr.erase(it);
   s->live_bytes -= t->cls;
@@ -242,7 +268,7 @@ void give_back(EnvState* s, Ticket* t) {
 void finalize(napi_env env, void*, void* hint) {
   Ticket* t = static_cast<Ticket*>(hint);
   t->finalized = true;
-  give_back(state(env), t);
+  give_back(env, state(env), t);
   if (!t->in_live) delete t;
 }
 
@@ -260,7 +286,7 @@ void sweep(napi_env env, EnvState* s) {
     }
     napi_delete_reference(env, e.ref);
     if (!e.t->returned) s->stats.reclaimed++;
-    give_back(s, e.t);
+    give_back(env, s, e.t);
     e.t->in_live = false;
     if (e.t->finalized) delete e.t;
   }
@@ -312,6 +338,7 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
     sweep(env, s);
     p = pool().take(cls, &dirty);
   }
+  const bool reused = p != nullptr;
   if (p) {
     s->stats.hits++;
     if (dirty && want_zero) zero(p, (size_t)bytes);
@@ -335,6 +362,12 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
     napi_value undef;
     napi_get_undefined(env, &undef);
     return undef;
+  }
+  if (reused) {
+    t->hidden = (size_t)((double)bytes * hide_fraction());
+    int64_t unused;
+    if (t->hidden) napi_adjust_external_memory(env, -(int64_t)t->hidden, &unused);
+    s->hidden_bytes += t->hidden;
   }
   napi_ref ref;
   napi_create_reference(env, ab, 0, &ref);
@@ -362,7 +395,7 @@ napi_value Release(napi_env env, napi_callback_info info) {
   auto it = s->by_ptr.find(data);
   bool ok = false;
   if (it != s->by_ptr.end() && napi_detach_arraybuffer(env, a.v[0]) == napi_ok) {
-    give_back(s, it->second);  // erases `it`; the live entry goes at the next sweep
+    give_back(env, s, it->second);  // erases `it`; the live entry goes at the next sweep
     ok = true;
   }
   napi_get_boolean(env, ok, &out);
@@ -433,6 +466,10 @@ napi_value MemoryStats(napi_env env, napi_callback_info) {
   set("misses", s->stats.misses);
   set("sweeps", s->stats.sweeps);
   set("reclaimed", s->stats.reclaimed);
+  set("hiddenBytes", (double)s->hidden_bytes);
+  int64_t v8_external = 0;
+  napi_adjust_external_memory(env, 0, &v8_external);
+  set("v8ExternalBytes", (double)v8_external);  // what V8's GC heuristics see (not memoryUsage().external)
   return obj;
 }
 

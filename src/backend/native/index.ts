@@ -7,8 +7,13 @@ import { batchNormApply, batchNormBackward, batchNormStats } from '../js/norm.js
 import { allocStorage, bytesPerElement, type DType, type Storage } from '../../tensor/dtype.js';
 import { BINARY_CODE, COMPARE_FROM, REDUCE_CODE, UNARY_CODE, type NativeBinding } from './binding.js';
 
-/** Buffers from this size on come from the native pool (smaller ones are cheap for V8). */
-const POOLED_BYTES = 64 * 1024;
+/**
+ * Buffers from this size on come from the native pool. Small ones too: every ArrayBuffer that V8 allocates
+ * itself while the young generation holds 32 MB of buffer memory (one training step's activations) starts a
+ * scavenge, measured at two per ResNet-18 step (native/src/memory.cc). Below 256 bytes V8 keeps the data on
+ * its own heap.
+ */
+const POOLED_BYTES = 256;
 /** Below this many elements an elementwise op stays in JavaScript. */
 const SMALL = 32;
 const MAX_RANK = 32;
