@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import * as ops from '../ops/index.js';
 import * as init from '../nn/init.js';
 import { Module } from '../nn/module.js';
+import { dropTransient, keepsNoTensors } from '../nn/transient.js';
 import { Conv2d, Linear } from '../nn/layers/linear.js';
 import { BatchNorm2d } from '../nn/layers/norm.js';
 import { AdaptiveAvgPool2d, MaxPool2d, ReLU } from '../nn/layers/simple.js';
@@ -45,10 +46,23 @@ export class BasicBlock extends Module {
     this.downsample = this.registerModule('downsample', a.downsample);
   }
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.bn2.forward(this.conv2.forward(out));
+    // (in inference each intermediate goes back to the pool once read: see nn/transient.ts)
+    const c1 = this.conv1.forward(x);
+    const b1 = this.bn1.forward(c1);
+    dropTransient(c1, this.conv1, this.bn1, b1, x);
+    const r1 = this.relu.forward(b1);
+    dropTransient(b1, this.bn1, this.relu, r1, x);
+    const c2 = this.conv2.forward(r1);
+    dropTransient(r1, this.relu, this.conv2, c2, x);
+    const b2 = this.bn2.forward(c2);
+    dropTransient(c2, this.conv2, this.bn2, b2, x);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return ops.relu(ops.add(out, identity));
+    const sum = ops.add(b2, identity);
+    dropTransient(b2, this.bn2, null, sum, x);
+    if (this.downsample) dropTransient(identity, this.downsample, null, sum, x);
+    const y = ops.relu(sum);
+    dropTransient(sum, null, null, y, x);
+    return y;
   }
 }
 
@@ -75,11 +89,29 @@ export class Bottleneck extends Module {
     this.downsample = this.registerModule('downsample', a.downsample);
   }
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
-    out = this.bn3.forward(this.conv3.forward(out));
+    let t = x;
+    // conv -> bn (-> relu) three times, each intermediate released once read (in inference)
+    const stage = (conv: Conv2d, bn: BatchNorm2d, relu: boolean): void => {
+      const c = conv.forward(t);
+      if (t !== x) dropTransient(t, this.relu, conv, c, x);
+      const b = bn.forward(c);
+      dropTransient(c, conv, bn, b, x);
+      t = b;
+      if (relu) {
+        t = this.relu.forward(b);
+        dropTransient(b, bn, this.relu, t, x);
+      }
+    };
+    stage(this.conv1, this.bn1, true);
+    stage(this.conv2, this.bn2, true);
+    stage(this.conv3, this.bn3, false);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return ops.relu(ops.add(out, identity));
+    const sum = ops.add(t, identity);
+    dropTransient(t, this.bn3, null, sum, x);
+    if (this.downsample) dropTransient(identity, this.downsample, null, sum, x);
+    const y = ops.relu(sum);
+    dropTransient(sum, null, null, y, x);
+    return y;
   }
 }
 
@@ -174,11 +206,25 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    x = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
-    x = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(x))));
-    return this.fc.forward(ops.flatten(this.avgpool.forward(x), 1));
+    // each stage's result goes back to the pool once the next has read it (in inference: nn/transient.ts)
+    let t = x;
+    let made: Module | null = null;
+    const run = (m: Module, f: (u: Tensor) => Tensor = (u) => m.forward(u)): void => {
+      const out = f(t);
+      if (made) dropTransient(t, made, m, out, x);
+      made = m;
+      t = out;
+    };
+    const { conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4, avgpool, fc } = this;
+    for (const m of [conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4, avgpool]) run(m);
+    run(fc, (u) => fc.forward(ops.flatten(u, 1)));
+    return t;
   }
 }
+
+keepsNoTensors(BasicBlock, 'container');
+keepsNoTensors(Bottleneck, 'container');
+keepsNoTensors(ResNet, 'container');
 
 export const resnet18 = (o: ResNetOptions = {}) => new ResNet(BasicBlock, [2, 2, 2, 2], o);
 export const resnet34 = (o: ResNetOptions = {}) => new ResNet(BasicBlock, [3, 4, 6, 3], o);

@@ -6,6 +6,7 @@ import * as ops from '../../ops/index.js';
 import * as F from '../functional/index.js';
 import * as init from '../init.js';
 import { Module } from '../module.js';
+import { keepsNoTensors } from '../transient.js';
 import type { Parameter } from '../parameter.js';
 import type { DType } from '../../tensor/dtype.js';
 
@@ -158,3 +159,5 @@ export class Flatten extends Module {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }
 }
+
+for (const cls of [Linear, Conv2d, Identity, Flatten]) keepsNoTensors(cls);

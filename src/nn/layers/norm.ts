@@ -8,6 +8,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional/index.js';
 import * as init from '../init.js';
 import { Module } from '../module.js';
+import { keepsNoTensors } from '../transient.js';
 import type { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
 
@@ -151,3 +152,5 @@ export class LayerNorm extends Module {
     return `(${this.normalizedShape.join(', ')}${this.normalizedShape.length === 1 ? ',' : ''}), eps=${pyFloat(this.eps)}, elementwise_affine=${this.weight ? 'True' : 'False'}`;
   }
 }
+
+for (const cls of [BatchNorm1d, BatchNorm2d, LayerNorm]) keepsNoTensors(cls);

@@ -4,6 +4,7 @@ import * as ops from '../../ops/index.js';
 import * as F from '../functional/index.js';
 import type { Generator } from '../../tensor/generator.js';
 import { Module } from '../module.js';
+import { keepsNoTensors } from '../transient.js';
 import { pyFloat } from '../repr.js';
 
 type Pair = number | readonly [number, number];
@@ -167,3 +168,23 @@ export class Dropout2d extends Module {
     return `p=${pyFloat(this.p)}, inplace=False`;
   }
 }
+
+for (const cls of [
+  ReLU,
+  ReLU6,
+  LeakyReLU,
+  GELU,
+  SiLU,
+  Hardswish,
+  Hardsigmoid,
+  Sigmoid,
+  Tanh,
+  Softmax,
+  LogSoftmax,
+  MaxPool2d,
+  AvgPool2d,
+  AdaptiveAvgPool2d,
+  Dropout,
+  Dropout2d,
+])
+  keepsNoTensors(cls);

@@ -1,0 +1,63 @@
+// Inference without autograd hands intermediate activations back to the native pool as soon as the next layer
+// has read them. A tensor's memory is otherwise reclaimed only after a GC has found it dead, long after the
+// layer that read it, and a block reused then has left the caches: every layer's output would first be
+// fetched from DRAM just to be overwritten (measured: ResNet-18 inference at 224² ~10 % faster on 2 threads,
+// ~4 % on 1). PyTorch gets this from reference counting.
+//
+// A tensor is released only where nothing else can still read it:
+//   - grad mode is off, so no autograd graph saved it;
+//   - the module that made it and the one that read it are weightroom's own layers, whose forward keeps no
+//     reference to its input or result (declared with keepsNoTensors; exact classes only, since a subclass
+//     may override forward), or containers of such layers (null: one of weightroom's ops, called by the
+//     model code itself);
+//   - it owns its whole buffer (not a view into a larger one) and shares it with none of the tensors still
+//     in use (e.g. Identity or Flatten return their input or a view of it).
+// The release detaches the buffer, so a stray read would find an empty array, never another tensor's data.
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { getBackend } from '../backend/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Module } from './module.js';
+
+type AnyModule = Module<never[], unknown>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any class constructor
+type Ctor = abstract new (...args: any[]) => unknown;
+
+const kinds = new WeakMap<Ctor, 'layer' | 'container'>();
+
+/**
+ * Declares that instances of exactly `cls` keep no reference to the tensors their forward reads or returns
+ * (a container: provided its children do too).
+ */
+export function keepsNoTensors(cls: Ctor, kind: 'layer' | 'container' = 'layer'): void {
+  kinds.set(cls, kind);
+}
+
+/** Whether `m` (and, for a container, every module below it) keeps no reference to its tensors. */
+export function holdsNoTensors(m: AnyModule | Module | null): boolean {
+  if (m === null) return true;
+  const kind = kinds.get(m.constructor as Ctor);
+  if (kind === undefined) return false;
+  if (kind === 'layer') return true;
+  for (const c of m.children()) if (!holdsNoTensors(c)) return false;
+  return true;
+}
+
+/**
+ * Release `t` (made by `made`, just read by `used`) if nothing can read it again; `live` are the tensors
+ * still in use (the result, the caller's input).
+ */
+export function dropTransient(
+  t: Tensor,
+  made: AnyModule | Module | null,
+  used: AnyModule | Module | null,
+  ...live: Tensor[]
+): void {
+  if (isGradEnabled()) return;
+  const be = getBackend();
+  if (!be.release) return;
+  const d = t.data;
+  if (d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength) return;
+  for (const k of live) if (k === t || k.data.buffer === d.buffer) return;
+  if (!holdsNoTensors(made) || !holdsNoTensors(used)) return;
+  be.release(d);
+}

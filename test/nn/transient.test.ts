@@ -1,0 +1,100 @@
+// Inference hands intermediate activations back to the pool as soon as the next layer has read them
+// (nn/transient.ts). The results must not change, and nothing a user can reach may be released: the input,
+// the result, tensors kept by a module of the user's own (or a subclass of a built-in one), and buffers
+// shared through Identity, Flatten or in-place ops.
+import { afterEach, describe, expect, it } from 'vitest';
+import { getBackend, setBackend } from '../../src/backend/index.js';
+import { enableGrad, manualSeed, models, nn, noGrad, randn, type Tensor } from '../../src/index.js';
+import { native } from '../backend/helpers.js';
+
+const original = getBackend();
+let released = 0;
+function countReleases(): void {
+  released = 0;
+  setBackend({ ...native!, release: (s) => (released++, native!.release!(s)) });
+}
+afterEach(() => setBackend(original));
+
+const intact = (t: Tensor) => t.data.length === t.numel;
+const same = (a: Tensor, b: Tensor) => expect(Array.from(a.data)).toEqual(Array.from(b.data));
+
+class Keep extends nn.Module {
+  kept: Tensor[] = [];
+  forward(x: Tensor): Tensor {
+    this.kept.push(x);
+    return x.relu();
+  }
+}
+
+class SeeingReLU extends nn.ReLU {
+  seen: Tensor[] = [];
+  override forward(x: Tensor): Tensor {
+    const y = super.forward(x);
+    this.seen.push(y);
+    return y;
+  }
+}
+
+describe.skipIf(!native)('inference releases intermediates once read', () => {
+  it('ResNet-18: same result as with grad mode on, and buffers do go back', () => {
+    manualSeed(3);
+    const m = models.resnet18({ numClasses: 7 });
+    m.eval();
+    const x = randn([2, 3, 64, 64]);
+    countReleases();
+    const want = enableGrad(() => m.forward(x));
+    expect(released).toBe(0); // grad mode: an autograd graph may hold anything
+    const got = noGrad(() => m.forward(x));
+    expect(released).toBeGreaterThan(30);
+    same(got, want);
+    expect(intact(x)).toBe(true);
+  });
+
+  it("never releases what a user's module keeps, nor what a subclass of a built-in layer keeps", () => {
+    manualSeed(4);
+    const keep = new Keep();
+    const seq = new nn.Sequential(new nn.Conv2d(3, 8, 3), keep, new nn.Conv2d(8, 4, 3), new nn.ReLU());
+    const x = randn([2, 3, 20, 20]);
+    const want = enableGrad(() => seq.forward(x));
+    countReleases();
+    const got = noGrad(() => seq.forward(x));
+    same(got, want);
+    expect(keep.kept.every(intact)).toBe(true);
+    // what the conv after `keep` made was read by a ReLU: that one alone may go
+    expect(released).toBe(1);
+
+    const m = models.resnet18({ numClasses: 5 });
+    m.eval();
+    const seeing = new SeeingReLU();
+    m.layer2.at(0).setSubmodule('relu', seeing);
+    const y = randn([1, 3, 64, 64]);
+    const ref = enableGrad(() => m.forward(y));
+    const out = noGrad(() => m.forward(y));
+    same(out, ref);
+    expect(seeing.seen.length).toBeGreaterThan(0);
+    expect(seeing.seen.every(intact)).toBe(true);
+  });
+
+  it('keeps buffers shared through Identity, Flatten and in-place results, and the caller’s input', () => {
+    manualSeed(5);
+    const seq = new nn.Sequential(
+      new nn.Identity(),
+      new nn.Conv2d(2, 3, 3),
+      new nn.Identity(),
+      new nn.Flatten(),
+      new nn.Linear(3 * 6 * 6, 4),
+      new nn.Dropout(0.5),
+    );
+    seq.eval();
+    const x = randn([2, 2, 8, 8]);
+    const want = enableGrad(() => seq.forward(x));
+    countReleases();
+    const got = noGrad(() => seq.forward(x));
+    same(got, want);
+    expect(intact(x)).toBe(true);
+    expect(intact(got)).toBe(true);
+    // x passes Identity unchanged, so the conv's input is the caller's: kept; the conv's output is what
+    // Identity returns and Flatten views: released only after Linear has read the view
+    expect(released).toBe(1);
+  });
+});
