@@ -182,6 +182,8 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, opts: Ba
       if (fresh) {
         done.push(g);
         releaseDone();
+        // an activation only the graph could reach (nn/transient.ts): every node that read it has run
+        if (t.transient && !retain) be.release!(t.data);
       }
     }
     for (const [t, g] of stolen) if (uses.get(buf(g)) !== 1 && t.grad === g) t.grad = g.clone();

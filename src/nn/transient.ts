@@ -13,6 +13,10 @@
 //   - it owns its whole buffer (not a view into a larger one) and shares it with none of the tensors still
 //     in use (e.g. Identity or Flatten return their input or a view of it).
 // The release detaches the buffer, so a stray read would find an empty array, never another tensor's data.
+//
+// In training the same tensors are marked instead: the autograd graph still needs them, and backward releases
+// each one right after its own grad node has run (every node that read it comes earlier in backward's order).
+// There the tensor must also not be a view of its producer's input (releasing it would free that input too).
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -52,12 +56,18 @@ export function dropTransient(
   used: AnyModule | Module | null,
   ...live: Tensor[]
 ): void {
-  if (isGradEnabled()) return;
   const be = getBackend();
   if (!be.release) return;
+  const grad = isGradEnabled();
+  if (grad && t.gradFn === null) return; // nothing in a graph holds it: the GC's
   const d = t.data;
   if (d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength) return;
   for (const k of live) if (k === t || k.data.buffer === d.buffer) return;
   if (!holdsNoTensors(made) || !holdsNoTensors(used)) return;
-  be.release(d);
+  if (!grad) {
+    be.release(d);
+    return;
+  }
+  for (const x of t.gradFn!.inputs) if (x.data.buffer === d.buffer) return;
+  t.transient = true;
 }

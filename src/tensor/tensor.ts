@@ -34,6 +34,11 @@ export class Tensor {
   gradFn: GradNode | null = null;
   /** Set by retainGrad(): keep .grad on a non-leaf too. */
   retainsGrad = false;
+  /**
+   * Internal (nn/transient.ts): only the autograd graph can reach this tensor, so backward may hand its
+   * buffer back to the memory pool once the tensor's own grad node has run.
+   */
+  transient = false;
   private requires = false;
   private hooks: GradHook[] | null = null;
   private readonly counter: VersionCounter;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getBackend, setBackend } from '../../src/backend/index.js';
 import { enableGrad, manualSeed, models, nn, noGrad, randn, type Tensor } from '../../src/index.js';
 import { native } from '../backend/helpers.js';
+import type { Storage } from '../../src/tensor/dtype.js';
 
 const original = getBackend();
 let released = 0;
@@ -96,5 +97,72 @@ describe.skipIf(!native)('inference releases intermediates once read', () => {
     // x passes Identity unchanged, so the conv's input is the caller's: kept; the conv's output is what
     // Identity returns and Flatten views: released only after Linear has read the view
     expect(released).toBe(1);
+  });
+});
+
+// In training the same activations are marked, and backward releases each one right after its own grad node
+// has run. Gradients must be exactly those of a run without any release.
+describe.skipIf(!native)('training releases marked activations during backward', () => {
+  const grads = (m: nn.Module, build: () => Tensor, opts: { retainGraph?: boolean } = {}) => {
+    m.zeroGrad();
+    const y = build();
+    y.sum().backward(undefined, opts);
+    return m.parameters().map((p) => Array.from(p.grad!.data));
+  };
+  const withoutRelease = <T>(f: () => T): T => {
+    setBackend({ ...native!, release: undefined });
+    try {
+      return f();
+    } finally {
+      setBackend(original);
+    }
+  };
+
+  it('ResNet-18 training step: the same gradients, and activations do go back', () => {
+    manualSeed(6);
+    const m = models.resnet18({ numClasses: 3 });
+    const x = randn([2, 3, 32, 32]);
+    const want = withoutRelease(() => grads(m, () => m.forward(x)));
+    let bytes = 0;
+    const counting = { ...native!, release: (s: Storage) => ((bytes += s.byteLength), native!.release!(s)) };
+    setBackend(counting);
+    const got = grads(m, () => m.forward(x));
+    expect(got).toEqual(want);
+    // the gradient temporaries alone: a forward that cannot mark (no release then), a backward that can
+    const all = bytes;
+    bytes = 0;
+    m.zeroGrad();
+    const y = withoutRelease(() => m.forward(x));
+    setBackend(counting);
+    y.sum().backward();
+    expect(all - bytes).toBeGreaterThan(4 * 2 * 64 * 16 * 16 * 4); // activations: several stem-sized maps
+    expect(intact(x)).toBe(true);
+  });
+
+  it('a view of a producer’s input is never released (ReLU -> Flatten -> Linear), nor with retainGraph', () => {
+    manualSeed(7);
+    const keep = new Keep();
+    const m = new nn.Sequential(
+      new nn.Conv2d(2, 4, 3),
+      new nn.ReLU(),
+      new nn.Flatten(),
+      new nn.Linear(4 * 6 * 6, 5),
+      keep,
+      new nn.Linear(5, 3),
+    );
+    const x = randn([3, 2, 8, 8]);
+    const want = withoutRelease(() => grads(m, () => m.forward(x)));
+    countReleases();
+    const got = grads(m, () => m.forward(x));
+    expect(got).toEqual(want);
+    expect(keep.kept.every(intact)).toBe(true);
+    // retainGraph: a second backward through the same graph needs every saved activation
+    const y = m.forward(x);
+    m.zeroGrad();
+    y.sum().backward(undefined, { retainGraph: true });
+    const first = m.parameters().map((p) => Array.from(p.grad!.data));
+    m.zeroGrad();
+    y.sum().backward();
+    expect(m.parameters().map((p) => Array.from(p.grad!.data))).toEqual(first);
   });
 });
