@@ -283,6 +283,15 @@ static inline uint32_t lane_range(long a, long b, long n) {
   return hi & ~((1u << a) - 1u);
 }
 
+// Lanes l < 16 of p[2l] (even) and p[2l + 1] (odd) from the 32 floats at p, reading only those in mask m.
+static inline void load_pairs(const float* p, uint32_t m, __m512* even, __m512* odd) {
+  const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512 lo = _mm512_maskz_loadu_ps((__mmask16)(m & 0xFFFF), p);
+  const __m512 hi = _mm512_maskz_loadu_ps((__mmask16)(m >> 16), p + 16);
+  *even = _mm512_permutex2var_ps(lo, ie, hi);
+  if (odd) *odd = _mm512_permutex2var_ps(lo, _mm512_add_epi32(ie, _mm512_set1_epi32(1)), hi);
+}
+
 // Implicit im2col with masked loads and stores: a run of an output row is one or two vectors (stride 1) or
 // two loads and a lane permute per 16 columns (stride 2); masked-off lanes are never read, so padding costs
 // nothing and nothing outside the image is touched. Other strides use the generic loop.
@@ -290,7 +299,6 @@ static void pack_col_panel_fast(const ColSrc& c, const ColRow* rows, long kc, co
                                 long width, int nr, float* d) {
   if (c.sw > 2) return pack_col_panel(c, rows, kc, runs, nrun, width, nr, d);
   const __m512 zero = _mm512_setzero_ps();
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   for (long q = 0; q < kc; q++) {
     const ColRow& r = rows[q];
     float* dq = d + q * nr;
@@ -311,10 +319,8 @@ static void pack_col_panel_fast(const ColSrc& c, const ColRow* rows, long kc, co
           } else {
             // source element j (of 32) is column (ox + j/2); read only the span the valid lanes need
             const long va = __builtin_ctz(valid), vb = 32 - __builtin_clz(valid);
-            const uint32_t src = lane_range(2 * va, 2 * vb - 1, 32);
-            const __m512 lo = _mm512_maskz_loadu_ps((__mmask16)(src & 0xFFFF), xr + 2 * ox);
-            const __m512 hi = _mm512_maskz_loadu_ps((__mmask16)(src >> 16), xr + 2 * ox + 16);
-            v = _mm512_maskz_permutex2var_ps((__mmask16)valid, lo, even, hi);
+            load_pairs(xr + 2 * ox, lane_range(2 * va, 2 * vb - 1, 32), &v, nullptr);
+            v = _mm512_maskz_mov_ps((__mmask16)valid, v);
           }
         }
         _mm512_mask_storeu_ps(dq + u.t0 + t, store, v);
@@ -328,8 +334,6 @@ static void pack_col_panel_fast(const ColSrc& c, const ColRow* rows, long kc, co
 // give the zero padding, two lane permutes per load pair de-interleave the stride-2 tile columns. Same
 // additions in the same order as the generic wino_in_core / wino_out_rows, so the same bits.
 static void wino_in16_fast(const float* const* rows, long xs, long w, long len, float* V, long plane) {
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const long width = 2 * len + 2;
   const long lo = -xs > 0 ? -xs : 0, hi = w - xs < width ? w - xs : width;
   const uint32_t ma = lane_range(lo, hi, 32), mb = lane_range(lo - 2, hi - 2, 32);
@@ -339,15 +343,8 @@ static void wino_in16_fast(const float* const* rows, long xs, long w, long len, 
       for (int q = 0; q < 4; q++) d[i][q] = _mm512_setzero_ps();
       continue;
     }
-    const float* r = rows[i] + xs;
-    const __m512 a0 = _mm512_maskz_loadu_ps((__mmask16)(ma & 0xFFFF), r);
-    const __m512 a1 = _mm512_maskz_loadu_ps((__mmask16)(ma >> 16), r + 16);
-    const __m512 b0 = _mm512_maskz_loadu_ps((__mmask16)(mb & 0xFFFF), r + 2);
-    const __m512 b1 = _mm512_maskz_loadu_ps((__mmask16)(mb >> 16), r + 18);
-    d[i][0] = _mm512_permutex2var_ps(a0, even, a1);
-    d[i][1] = _mm512_permutex2var_ps(a0, odd, a1);
-    d[i][2] = _mm512_permutex2var_ps(b0, even, b1);
-    d[i][3] = _mm512_permutex2var_ps(b0, odd, b1);
+    load_pairs(rows[i] + xs, ma, &d[i][0], &d[i][1]);      // columns xs + 2l, xs + 2l + 1
+    load_pairs(rows[i] + xs + 2, mb, &d[i][2], &d[i][3]);  // xs + 2l + 2, xs + 2l + 3
   }
   const __mmask16 keep = (__mmask16)lane_range(0, len, 16);
   for (int i = 0; i < 4; i++) {
@@ -395,8 +392,6 @@ static inline __m512 neg16(__m512 v) {
 }
 
 static void wino_gy16_fast(const float* const* rows, long x0, long w, long len, float* Z, long plane) {
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const uint32_t m = lane_range(0, w - x0 < 2 * len ? w - x0 : 2 * len, 32);
   __m512 g[2][2];
   for (int i = 0; i < 2; i++) {
@@ -404,10 +399,7 @@ static void wino_gy16_fast(const float* const* rows, long x0, long w, long len, 
       g[i][0] = g[i][1] = _mm512_setzero_ps();
       continue;
     }
-    const __m512 a0 = _mm512_maskz_loadu_ps((__mmask16)(m & 0xFFFF), rows[i] + x0);
-    const __m512 a1 = _mm512_maskz_loadu_ps((__mmask16)(m >> 16), rows[i] + x0 + 16);
-    g[i][0] = _mm512_permutex2var_ps(a0, even, a1);
-    g[i][1] = _mm512_permutex2var_ps(a0, odd, a1);
+    load_pairs(rows[i] + x0, m, &g[i][0], &g[i][1]);
   }
   const __mmask16 keep = (__mmask16)lane_range(0, len, 16);
   for (int i = 0; i < 4; i++) {

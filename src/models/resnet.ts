@@ -25,6 +25,17 @@ interface BlockArgs {
   dilation: number;
 }
 
+/** relu(out + identity), the block's tail; `made` made `out` (intermediates released in inference). */
+function residual(out: Tensor, made: Module, x: Tensor, downsample: Sequential | null): Tensor {
+  const identity = downsample ? downsample.forward(x) : x;
+  const sum = ops.add(out, identity);
+  dropTransient(out, made, null, sum, x);
+  if (downsample) dropTransient(identity, downsample, null, sum, x);
+  const y = ops.relu(sum);
+  dropTransient(sum, null, null, y, x);
+  return y;
+}
+
 export class BasicBlock extends Module {
   static readonly expansion = 1;
   readonly conv1: Conv2d;
@@ -56,13 +67,7 @@ export class BasicBlock extends Module {
     dropTransient(r1, this.relu, this.conv2, c2, x);
     const b2 = this.bn2.forward(c2);
     dropTransient(c2, this.conv2, this.bn2, b2, x);
-    const identity = this.downsample ? this.downsample.forward(x) : x;
-    const sum = ops.add(b2, identity);
-    dropTransient(b2, this.bn2, null, sum, x);
-    if (this.downsample) dropTransient(identity, this.downsample, null, sum, x);
-    const y = ops.relu(sum);
-    dropTransient(sum, null, null, y, x);
-    return y;
+    return residual(b2, this.bn2, x, this.downsample);
   }
 }
 
@@ -105,13 +110,7 @@ export class Bottleneck extends Module {
     stage(this.conv1, this.bn1, true);
     stage(this.conv2, this.bn2, true);
     stage(this.conv3, this.bn3, false);
-    const identity = this.downsample ? this.downsample.forward(x) : x;
-    const sum = ops.add(t, identity);
-    dropTransient(t, this.bn3, null, sum, x);
-    if (this.downsample) dropTransient(identity, this.downsample, null, sum, x);
-    const y = ops.relu(sum);
-    dropTransient(sum, null, null, y, x);
-    return y;
+    return residual(t, this.bn3, x, this.downsample);
   }
 }
 
