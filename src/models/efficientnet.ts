@@ -5,6 +5,7 @@ import { empty } from '../tensor/creation.js';
 import { bernoulliFill, defaultGenerator } from '../tensor/generator.js';
 import * as ops from '../ops/index.js';
 import { Module } from '../nn/module.js';
+import { dropTransient, keepsNoTensors } from '../nn/transient.js';
 import { Linear } from '../nn/layers/linear.js';
 import { BatchNorm2d } from '../nn/layers/norm.js';
 import { AdaptiveAvgPool2d, Dropout, Sigmoid, SiLU } from '../nn/layers/simple.js';
@@ -99,7 +100,13 @@ export class MBConv extends Module {
   }
   forward(x: Tensor): Tensor {
     let y = this.block.forward(x);
-    if (this.useResConnect) y = ops.add(this.stochasticDepth.forward(y), x);
+    if (this.useResConnect) {
+      const d = this.stochasticDepth.forward(y);
+      const sum = ops.add(d, x);
+      dropTransient(y, this.block, this.stochasticDepth, sum, x); // (in inference: nn/transient.ts)
+      if (d !== y) dropTransient(d, this.stochasticDepth, null, sum, x);
+      y = sum;
+    }
     return y;
   }
 }
@@ -201,3 +208,6 @@ export const efficientnetB4 = variant(1.4, 1.8, 0.4);
 export const efficientnetB5 = variant(1.6, 2.2, 0.4, tfNorm);
 export const efficientnetB6 = variant(1.8, 2.6, 0.5, tfNorm);
 export const efficientnetB7 = variant(2.0, 3.1, 0.5, tfNorm);
+
+keepsNoTensors(StochasticDepth);
+keepsNoTensors(MBConv, 'container');

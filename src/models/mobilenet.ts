@@ -5,6 +5,7 @@ import * as ops from '../ops/index.js';
 import * as F from '../nn/functional/index.js';
 import * as init from '../nn/init.js';
 import { Module } from '../nn/module.js';
+import { dropTransient, keepsNoTensors } from '../nn/transient.js';
 import { Conv2d, Linear } from '../nn/layers/linear.js';
 import { BatchNorm2d } from '../nn/layers/norm.js';
 import { AdaptiveAvgPool2d, Dropout, Hardsigmoid, Hardswish, ReLU, ReLU6 } from '../nn/layers/simple.js';
@@ -132,7 +133,10 @@ export class InvertedResidual extends Module {
   }
   forward(x: Tensor): Tensor {
     const y = this.conv.forward(x);
-    return this.useResConnect ? ops.add(x, y) : y;
+    if (!this.useResConnect) return y;
+    const sum = ops.add(x, y);
+    dropTransient(y, this.conv, null, sum, x); // (in inference: nn/transient.ts)
+    return sum;
   }
 }
 
@@ -261,7 +265,10 @@ export class InvertedResidualV3 extends Module {
   }
   forward(x: Tensor): Tensor {
     const y = this.block.forward(x);
-    return this.useResConnect ? ops.add(y, x) : y;
+    if (!this.useResConnect) return y;
+    const sum = ops.add(y, x);
+    dropTransient(y, this.block, null, sum, x);
+    return sum;
   }
 }
 
@@ -378,3 +385,8 @@ export const mobilenetV3Small = (o: MobileNetV3Options = {}) => {
   const { setting, lastChannel } = mobilenetV3Config('small', o);
   return new MobileNetV3(setting, lastChannel, o);
 };
+
+// their forwards keep no tensors (the blocks release their own intermediates in inference, and Sequentials of
+// them release what passes between blocks)
+for (const cls of [Conv2dNormActivation, SqueezeExcitation, InvertedResidual, InvertedResidualV3])
+  keepsNoTensors(cls, 'container');

@@ -51,6 +51,23 @@ describe.skipIf(!native)('inference releases intermediates once read', () => {
     expect(intact(x)).toBe(true);
   });
 
+  it('MobileNetV3 and EfficientNet-B0 blocks: same results, and buffers do go back', () => {
+    for (const make of [
+      () => models.mobilenetV3Small({ numClasses: 4 }),
+      () => models.efficientnetB0({ numClasses: 4 }),
+    ]) {
+      manualSeed(8);
+      const m = make();
+      m.eval();
+      const x = randn([1, 3, 64, 64]);
+      const want = enableGrad(() => m.forward(x));
+      countReleases();
+      const got = noGrad(() => m.forward(x));
+      expect(released).toBeGreaterThan(20);
+      same(got, want);
+    }
+  });
+
   it("never releases what a user's module keeps, nor what a subclass of a built-in layer keeps", () => {
     manualSeed(4);
     const keep = new Keep();
