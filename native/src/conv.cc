@@ -156,9 +156,7 @@ static void backward_weight_impl(const float* gy, const float* x, float* gw, flo
       long o0, o1;
       chunk_range(g.o, t, TT, 1, &o0, &o1);
       for (long oc = o0; oc < o1; oc++) {
-        double s = 0;
-        for (long ni = 0; ni < g.n; ni++) s += K.sum(gy + (ni * g.o + oc) * L, L);
-        gb[oc] = (float)s;
+        gb[oc] = (float)K.sum_rows(gy + oc * L, g.n, g.o * L, L);
       }
     });
   }

@@ -422,7 +422,7 @@ static void wino_gy16_fast(const float* const* rows, long x0, long w, long len, 
 const IsaKernels kAvx512 = {
     "avx512", 12, 32, 384, 192, 4096, avx512::ukernel, avx512::pack_a_fast, avx512::pack_b_fast,
     avx512::unary, avx512::unary_grad, avx512::binary, avx512::compare, avx512::sum, avx512::acc_add,
-    avx512::axpy, avx512::row_max, avx512::row_min, avx512::exp_sum, avx512::maxpool_row_fast, avx512::sgd_step, avx512::adam_step, avx512::fma_probe, avx512::wino_in16_fast, avx512::wino_out16_fast, avx512::wino_gy16_fast, avx512::bn_sqdev, avx512::bn_dots, avx512::bn_apply, avx512::bn_grad,
+    avx512::axpy, avx512::row_max, avx512::row_min, avx512::exp_sum, avx512::maxpool_row_fast, avx512::sgd_step, avx512::adam_step, avx512::fma_probe, avx512::wino_in16_fast, avx512::wino_out16_fast, avx512::wino_gy16_fast, avx512::sum_rows, avx512::bn_sqdev, avx512::bn_dots, avx512::bn_apply, avx512::bn_grad,
     avx512::ukernel_rows, 1, avx512::pack_col_panel_fast,
 };
 }  // namespace wr

@@ -25,11 +25,8 @@ void batch_norm_stats(const float* x, long n, long c, long s, double* mean, doub
   const double L = (double)(n * s);
   const IsaKernels& K = isa();
   over_channels(n, c, s, [&](long ch) {
-    double sum = 0;
-    for (long i = 0; i < n; i++) sum += K.sum(x + (i * c + ch) * s, s);
-    const double m = sum / L;
-    double sq = 0;  // two-pass variance: no cancellation when |mean| >> std
-    for (long i = 0; i < n; i++) sq += K.bn_sqdev(x + (i * c + ch) * s, s, m);
+    const double m = K.sum_rows(x + ch * s, n, c * s, s) / L;
+    const double sq = K.bn_sqdev(x + ch * s, n, c * s, s, m);  // two-pass variance: no cancellation when |mean| >> std
     mean[ch] = m;
     varb[ch] = sq / L;
   });
@@ -40,7 +37,7 @@ void batch_norm_apply(const float* x, long n, long c, long s, const double* mean
   over_channels(n, c, s, [&](long ch) {
     const double scale = invstd[ch] * (w ? w[ch] : 1.0);
     const double shift = (b ? b[ch] : 0.0) - mean[ch] * scale;
-    for (long i = 0; i < n; i++) isa().bn_apply(x + (i * c + ch) * s, y + (i * c + ch) * s, s, scale, shift);
+    isa().bn_apply(x + ch * s, y + ch * s, n, c * s, s, scale, shift);
   });
 }
 
@@ -53,17 +50,14 @@ void batch_norm_backward(const float* x, const float* gy, long n, long c, long s
   over_channels(n, c, s, [&](long ch) {
     const double m = mean[ch], is = invstd[ch];
     double sg = 0, sgx = 0;
-    for (long i = 0; i < n; i++) K.bn_dots(x + (i * c + ch) * s, gy + (i * c + ch) * s, s, m, is, &sg, &sgx);
+    K.bn_dots(x + ch * s, gy + ch * s, n, c * s, s, m, is, &sg, &sgx);
     if (gw) gw[ch] = (float)sgx;
     if (gb) gb[ch] = (float)sg;
     if (!gx) return;
     const double wv = w ? w[ch] : 1.0;
     if (training) {
       const double k = wv * is / L, bcoef = sgx * is;
-      for (long i = 0; i < n; i++) {
-        const long off = (i * c + ch) * s;
-        K.bn_grad(x + off, gy + off, gx + off, s, k, L, sg, m, bcoef);
-      }
+      K.bn_grad(x + ch * s, gy + ch * s, gx + ch * s, n, c * s, s, k, L, sg, m, bcoef);
     } else {
       const double k = wv * is;
       for (long i = 0; i < n; i++) {
