@@ -37,7 +37,6 @@ static bool winograd_enabled() {
   return on;
 }
 
-
 template <class F>
 static void over_sample_groups(long n, F&& f) {
   const long T = num_threads();

@@ -87,6 +87,24 @@ static void pack_b_fast(long cols, long kc, const float* b, long rs, long cs, fl
   if (full < cols) pack_b(cols - full, kc, b + full * cs, rs, cs, dst + full * kc);
 }
 
+// Lanes [a, b) of a 16- or 32-lane mask (a, b clamped to [0, n]).
+static inline uint32_t lane_range(long a, long b, long n) {
+  a = a < 0 ? 0 : a > n ? n : a;
+  b = b < 0 ? 0 : b > n ? n : b;
+  if (b <= a) return 0;
+  const uint32_t hi = b >= 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
+  return hi & ~((1u << a) - 1u);
+}
+
+// Lanes l < 16 of p[2l] (even) and p[2l + 1] (odd) from the 32 floats at p, reading only those in mask m.
+static inline void load_pairs(const float* p, uint32_t m, __m512* even, __m512* odd) {
+  const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512 lo = _mm512_maskz_loadu_ps((__mmask16)(m & 0xFFFF), p);
+  const __m512 hi = _mm512_maskz_loadu_ps((__mmask16)(m >> 16), p + 16);
+  *even = _mm512_permutex2var_ps(lo, ie, hi);
+  if (odd) *odd = _mm512_permutex2var_ps(lo, _mm512_add_epi32(ie, _mm512_set1_epi32(1)), hi);
+}
+
 // 2x2 stride-2 max pooling (the common case) 16 outputs at a time: masked loads of 32 inputs per window row,
 // even/odd lanes split with permutes, then the four taps in order with the first-max / first-NaN rule as
 // mask blends. The masks keep the loads inside the row, so short rows (14 or 7 outputs) take one step.
@@ -105,25 +123,19 @@ static inline void take_max16(__m512 v, __m512i vi, __m512* bv, __m512i* bi) {
 // mask blends, taps in row-major order.
 static void maxpool3_row_fast(const float* x, long row0, long w, long xlo, long xhi, float* best, int32_t* arg) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
   for (long ox = xlo; ox < xhi; ox += 16) {
     const long cnt = xhi - ox < 16 ? xhi - ox : 16;
-    const __mmask16 m = (__mmask16)((1u << cnt) - 1u);
-    const __mmask16 mlo = (__mmask16)(cnt >= 8 ? 0xFFFFu : (1u << (2 * cnt)) - 1u);
-    const __mmask16 mhi = (__mmask16)(cnt > 8 ? (1u << (2 * (cnt - 8))) - 1u : 0u);
-    // tap 2 reads 2*cnt - 1 values from r + 2 (one fewer: the last window ends there, and so may the buffer)
-    const __mmask16 blo = (__mmask16)(cnt > 8 ? 0xFFFFu : (1u << (2 * cnt - 1)) - 1u);
-    const __mmask16 bhi = (__mmask16)(cnt > 8 ? (1u << (2 * (cnt - 8) - 1)) - 1u : 0u);
+    const __mmask16 m = (__mmask16)lane_range(0, cnt, 16);
     const long base = row0 + 2 * ox;
     const __m512i i0 = _mm512_add_epi32(_mm512_set1_epi32((int)base), even);
     __m512 bv = _mm512_setzero_ps();
     __m512i bi = i0;
     for (int i = 0; i < 3; i++) {
       const float* r = x + base + i * w;
-      const __m512 a0 = _mm512_maskz_loadu_ps(mlo, r), a1 = _mm512_maskz_loadu_ps(mhi, r + 16);
-      const __m512 b0 = _mm512_maskz_loadu_ps(blo, r + 2), b1 = _mm512_maskz_loadu_ps(bhi, r + 18);
-      const __m512 taps[3] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
-                              _mm512_permutex2var_ps(b0, even, b1)};
+      __m512 taps[3];
+      load_pairs(r, lane_range(0, 2 * cnt, 32), &taps[0], &taps[1]);
+      // tap 2 reads 2*cnt - 1 values from r + 2 (one fewer: the last window ends there, and so may the buffer)
+      load_pairs(r + 2, lane_range(0, 2 * cnt - 1, 32), &taps[2], nullptr);
       for (int j = 0; j < 3; j++) {
         const __m512 v = taps[j];
         const __m512i vi = _mm512_add_epi32(i0, _mm512_set1_epi32((int)(i * w + j)));
@@ -145,23 +157,15 @@ static void maxpool_row_fast(const float* x, long row0, long w, long kh, long kw
   if (kh != 2 || kw != 2 || sw != 2 || dh != 1 || dw != 1)
     return maxpool_row(x, row0, w, kh, kw, dh, dw, sw, xlo, xhi, best, arg);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  const __m512i lane2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   for (long ox = xlo; ox < xhi; ox += 16) {
     const long cnt = xhi - ox < 16 ? xhi - ox : 16;
-    const __mmask16 m = (__mmask16)((1u << cnt) - 1u);
-    const __mmask16 mlo = (__mmask16)(cnt >= 8 ? 0xFFFFu : (1u << (2 * cnt)) - 1u);
-    const __mmask16 mhi = (__mmask16)(cnt > 8 ? (1u << (2 * (cnt - 8))) - 1u : 0u);
+    const __mmask16 m = (__mmask16)lane_range(0, cnt, 16);
     const long base = row0 + 2 * ox;
-    const float* r0 = x + base;
-    const float* r1 = r0 + w;
-    const __m512 a0 = _mm512_maskz_loadu_ps(mlo, r0), a1 = _mm512_maskz_loadu_ps(mhi, r0 + 16);
-    const __m512 b0 = _mm512_maskz_loadu_ps(mlo, r1), b1 = _mm512_maskz_loadu_ps(mhi, r1 + 16);
-    __m512 bv = _mm512_permutex2var_ps(a0, even, a1);
-    const __m512i i0 = _mm512_add_epi32(_mm512_set1_epi32((int)base), lane2);
+    __m512 bv, taps[3];
+    load_pairs(x + base, lane_range(0, 2 * cnt, 32), &bv, &taps[0]);
+    load_pairs(x + base + w, lane_range(0, 2 * cnt, 32), &taps[1], &taps[2]);
+    const __m512i i0 = _mm512_add_epi32(_mm512_set1_epi32((int)base), even);
     __m512i bi = i0;
-    const __m512 taps[3] = {_mm512_permutex2var_ps(a0, odd, a1), _mm512_permutex2var_ps(b0, even, b1),
-                            _mm512_permutex2var_ps(b0, odd, b1)};
     const int offs[3] = {1, (int)w, (int)w + 1};
     for (int t = 0; t < 3; t++) take_max16(taps[t], _mm512_add_epi32(i0, _mm512_set1_epi32(offs[t])), &bv, &bi);
     _mm512_mask_storeu_ps(best + ox, m, bv);
@@ -272,24 +276,6 @@ static float fma_probe(long iters, double* flops) {
   float r = 0.f;
   for (int j = 0; j < 16; j++) r += t[j];
   return r;
-}
-
-// Lanes [a, b) of a 16- or 32-lane mask (a, b clamped to [0, n]).
-static inline uint32_t lane_range(long a, long b, long n) {
-  a = a < 0 ? 0 : a > n ? n : a;
-  b = b < 0 ? 0 : b > n ? n : b;
-  if (b <= a) return 0;
-  const uint32_t hi = b >= 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
-  return hi & ~((1u << a) - 1u);
-}
-
-// Lanes l < 16 of p[2l] (even) and p[2l + 1] (odd) from the 32 floats at p, reading only those in mask m.
-static inline void load_pairs(const float* p, uint32_t m, __m512* even, __m512* odd) {
-  const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512 lo = _mm512_maskz_loadu_ps((__mmask16)(m & 0xFFFF), p);
-  const __m512 hi = _mm512_maskz_loadu_ps((__mmask16)(m >> 16), p + 16);
-  *even = _mm512_permutex2var_ps(lo, ie, hi);
-  if (odd) *odd = _mm512_permutex2var_ps(lo, _mm512_add_epi32(ie, _mm512_set1_epi32(1)), hi);
 }
 
 // Implicit im2col with masked loads and stores: a run of an output row is one or two vectors (stride 1) or

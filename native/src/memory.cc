@@ -34,7 +34,7 @@ namespace wr {
 namespace {
 
 constexpr size_t kMinPooled = 256;      // smaller buffers stay with V8's allocator (and on its heap)
-constexpr size_t kMinMapped = 64 << 10;  // smaller blocks come from malloc, larger ones from mmap  // smaller buffers stay with V8's allocator
+constexpr size_t kMinMapped = 64 << 10;  // smaller blocks come from calloc, larger ones from mmap
 
 // Size classes: 4 per power of two (at most 25 % slack).
 size_t size_class(size_t bytes) {
@@ -250,7 +250,7 @@ double hide_fraction() {
   return f;
 }
 
-size_t hide_cap() { return (size_t)64 << 20; }
+constexpr size_t kHideCap = (size_t)64 << 20;  // hidden bytes in all, at most
 
 // The block goes back to the pool (if it has not yet) and leaves by_ptr.
 void give_back(napi_env env, EnvState* s, Ticket* t) {
@@ -367,9 +367,9 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
     return undef;
   }
   if (reused) {
-    // at most hide_cap() in all, so the dead blocks the GC has yet to find exceed V8's own 64 MB step by no
+    // at most kHideCap in all, so the dead blocks the GC has yet to find exceed V8's own 64 MB step by no
     // more than that, whatever the model
-    const size_t room = s->hidden_bytes < hide_cap() ? hide_cap() - s->hidden_bytes : 0;
+    const size_t room = s->hidden_bytes < kHideCap ? kHideCap - s->hidden_bytes : 0;
     t->hidden = (size_t)((double)bytes * hide_fraction());
     if (t->hidden > room) t->hidden = room;
     int64_t unused;

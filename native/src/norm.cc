@@ -1,6 +1,7 @@
 // Fused batch-norm kernels over [N, C, S] (S = spatial size), the native twins of src/backend/js/norm.ts:
-// per-channel statistics in one pass each (double accumulators, 8 fixed lanes per row: vectorised, deterministic), the normalisation as one multiply-add, and
-// the closed-form backward. Channels are independent, so each is computed by one thread in a fixed order:
+// per-channel statistics in one pass each (double accumulators, 8 fixed lanes per row: vectorised and
+// deterministic; the per-ISA kernels in isa_body.inc), the normalisation as one multiply-add, and the
+// closed-form backward. Channels are independent, so each is computed by one thread in a fixed order:
 // the results do not depend on the thread count.
 #include "kernels.h"
 #include "ops.h"
@@ -34,10 +35,11 @@ void batch_norm_stats(const float* x, long n, long c, long s, double* mean, doub
 
 void batch_norm_apply(const float* x, long n, long c, long s, const double* mean, const double* invstd,
                       const float* w, const float* b, float* y) {
+  const IsaKernels& K = isa();
   over_channels(n, c, s, [&](long ch) {
     const double scale = invstd[ch] * (w ? w[ch] : 1.0);
     const double shift = (b ? b[ch] : 0.0) - mean[ch] * scale;
-    isa().bn_apply(x + ch * s, y + ch * s, n, c * s, s, scale, shift);
+    K.bn_apply(x + ch * s, y + ch * s, n, c * s, s, scale, shift);
   });
 }
 

@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import * as ops from '../ops/index.js';
 import * as init from '../nn/init.js';
 import { Module } from '../nn/module.js';
-import { dropTransient, keepsNoTensors } from '../nn/transient.js';
+import { dropTransient, keepsNoTensors, runChain } from '../nn/transient.js';
 import { Conv2d, Linear } from '../nn/layers/linear.js';
 import { BatchNorm2d } from '../nn/layers/norm.js';
 import { AdaptiveAvgPool2d, MaxPool2d, ReLU } from '../nn/layers/simple.js';
@@ -58,16 +58,8 @@ export class BasicBlock extends Module {
   }
   forward(x: Tensor): Tensor {
     // (in inference each intermediate goes back to the pool once read: see nn/transient.ts)
-    const c1 = this.conv1.forward(x);
-    const b1 = this.bn1.forward(c1);
-    dropTransient(c1, this.conv1, this.bn1, b1, x);
-    const r1 = this.relu.forward(b1);
-    dropTransient(b1, this.bn1, this.relu, r1, x);
-    const c2 = this.conv2.forward(r1);
-    dropTransient(r1, this.relu, this.conv2, c2, x);
-    const b2 = this.bn2.forward(c2);
-    dropTransient(c2, this.conv2, this.bn2, b2, x);
-    return residual(b2, this.bn2, x, this.downsample);
+    const out = runChain(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]);
+    return residual(out, this.bn2, x, this.downsample);
   }
 }
 
@@ -94,23 +86,9 @@ export class Bottleneck extends Module {
     this.downsample = this.registerModule('downsample', a.downsample);
   }
   forward(x: Tensor): Tensor {
-    let t = x;
-    // conv -> bn (-> relu) three times, each intermediate released once read (in inference)
-    const stage = (conv: Conv2d, bn: BatchNorm2d, relu: boolean): void => {
-      const c = conv.forward(t);
-      if (t !== x) dropTransient(t, this.relu, conv, c, x);
-      const b = bn.forward(c);
-      dropTransient(c, conv, bn, b, x);
-      t = b;
-      if (relu) {
-        t = this.relu.forward(b);
-        dropTransient(b, bn, this.relu, t, x);
-      }
-    };
-    stage(this.conv1, this.bn1, true);
-    stage(this.conv2, this.bn2, true);
-    stage(this.conv3, this.bn3, false);
-    return residual(t, this.bn3, x, this.downsample);
+    const { conv1, bn1, conv2, bn2, conv3, bn3, relu } = this;
+    const out = runChain(x, [conv1, bn1, relu, conv2, bn2, relu, conv3, bn3]);
+    return residual(out, bn3, x, this.downsample);
   }
 }
 
@@ -205,19 +183,9 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // each stage's result goes back to the pool once the next has read it (in inference: nn/transient.ts)
-    let t = x;
-    let made: Module | null = null;
-    const run = (m: Module, f: (u: Tensor) => Tensor = (u) => m.forward(u)): void => {
-      const out = f(t);
-      if (made) dropTransient(t, made, m, out, x);
-      made = m;
-      t = out;
-    };
     const { conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4, avgpool, fc } = this;
-    for (const m of [conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4, avgpool]) run(m);
-    run(fc, (u) => fc.forward(ops.flatten(u, 1)));
-    return t;
+    const flat = (t: Tensor) => fc.forward(ops.flatten(t, 1));
+    return runChain(x, [conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4, avgpool, [fc, flat]]);
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import * as ops from '../ops/index.js';
 import { Module } from '../nn/module.js';
-import { dropTransient, keepsNoTensors } from '../nn/transient.js';
+import { keepsNoTensors, runChain } from '../nn/transient.js';
 import { Conv2d, Linear } from '../nn/layers/linear.js';
 import { BatchNorm2d } from '../nn/layers/norm.js';
 import { AdaptiveAvgPool2d, Dropout, MaxPool2d, ReLU } from '../nn/layers/simple.js';
@@ -62,12 +62,8 @@ export class VGG extends Module {
     if (opts.initWeights ?? true) heInitConvs(this, { convBiasZero: true, linear: 'normal0.01' });
   }
   forward(x: Tensor): Tensor {
-    const f = this.features.forward(x);
-    const p = this.avgpool.forward(f);
-    dropTransient(f, this.features, this.avgpool, p, x); // (in inference: nn/transient.ts)
-    const y = this.classifier.forward(ops.flatten(p, 1));
-    dropTransient(p, this.avgpool, this.classifier, y, x);
-    return y;
+    const { features, avgpool, classifier } = this;
+    return runChain(x, [features, avgpool, [classifier, (t) => classifier.forward(ops.flatten(t, 1))]]);
   }
 }
 

@@ -71,3 +71,22 @@ export function dropTransient(
   for (const x of t.gradFn!.inputs) if (x.data.buffer === d.buffer) return;
   t.transient = true;
 }
+
+type Step = Module | readonly [Module, (t: Tensor) => Tensor];
+
+/**
+ * `x` through `steps` in order (a module's forward, or [module, f] to call it as f), each intermediate result
+ * released (dropTransient) once the next step has read it: the chain of Sequential and of the zoo models.
+ */
+export function runChain(x: Tensor, steps: Iterable<Step>): Tensor {
+  let t = x;
+  let made: Module | null = null;
+  for (const step of steps) {
+    const [m, f] = Array.isArray(step) ? step : [step as Module, null];
+    const out = f ? f(t) : m.forward(t);
+    if (made) dropTransient(t, made, m, out, x);
+    made = m;
+    t = out;
+  }
+  return t;
+}

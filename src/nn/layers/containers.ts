@@ -1,7 +1,7 @@
 // Containers: Sequential (children '0', '1', … even when parameter-free), ModuleList and ModuleDict.
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { dropTransient, keepsNoTensors } from '../transient.js';
+import { keepsNoTensors, runChain } from '../transient.js';
 
 type Layer = Module<[Tensor], Tensor>;
 type AnyModule = Module<never, unknown>;
@@ -46,22 +46,14 @@ export class Sequential extends Module {
     return this.layers[Symbol.iterator]();
   }
   forward(x: Tensor): Tensor {
-    let y = x;
-    let prev: Layer | null = null;
-    for (const m of this.childList() as unknown as Layer[]) {
-      const out = m.forward(y);
-      // inference: an intermediate result goes back to the pool once the next layer has read it
-      if (prev) dropTransient(y, prev, m, out, x);
-      prev = m;
-      y = out;
-    }
-    return y;
+    // (intermediate results go back to the pool once read, in inference: nn/transient.ts)
+    return runChain(x, this.childList() as unknown as Layer[]);
   }
 }
 
-/** A list of modules registered as '0', '1', …; it has no forward of its own. */
 keepsNoTensors(Sequential, 'container');
 
+/** A list of modules registered as '0', '1', …; it has no forward of its own. */
 export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[], never> {
   private readonly items: M[] = [];
   constructor(modules: readonly M[] = []) {
