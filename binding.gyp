@@ -50,6 +50,7 @@
         "native/src/conv_lowering.cc",
         "native/src/conv_depthwise.cc",
         "native/src/conv_winograd.cc",
+        "native/src/conv_taps.cc",
         "native/src/elementwise.cc",
         "native/src/reduce.cc",
         "native/src/norm.cc",

@@ -36,6 +36,16 @@ static bool winograd_enabled() {
   }();
   return on;
 }
+// The tap-sum path for small maps (conv_taps.cc), ahead of Winograd's for up to 128 x 128 channels (above,
+// Winograd's 2.25x fewer multiplications win on 8x8 maps). WEIGHTROOM_TAPS=0 turns it off, e.g. to compare.
+static bool use_taps(const ConvGeom& g, bool input_grad) {
+  static const bool on = [] {
+    const char* e = getenv("WEIGHTROOM_TAPS");
+    return !(e && strcmp(e, "0") == 0);
+  }();
+  return on && taps_applies(g, input_grad) &&
+         (g.c * g.o <= 128 * 128 || !(winograd_enabled() && winograd_applies(g, false)));
+}
 
 template <class F>
 static void over_sample_groups(long n, F&& f) {
@@ -304,20 +314,22 @@ WeightView tap_view(const ConvGeom& g) { return {(g.c / g.groups) * g.kh * g.kw,
 }  // namespace
 
 void conv2d_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
-  if (winograd_enabled() && winograd_applies(g, false)) return winograd_forward(x, w, bias, out, g);
   const Shrunk s = shrink(g);
+  if (s.active && one_tap(s)) return forward_impl(x, w + s.i0 * g.kw + s.j0, bias, out, s.g, tap_view(g));
+  if (use_taps(g, false)) return taps_forward(x, w, bias, out, g);
+  if (winograd_enabled() && winograd_applies(g, false)) return winograd_forward(x, w, bias, out, g);
   if (!s.active) return forward_impl(x, w, bias, out, g);
-  if (one_tap(s)) return forward_impl(x, w + s.i0 * g.kw + s.j0, bias, out, s.g, tap_view(g));
   float* ws = workspace(WS_SHRINK, (size_t)g.o * (g.c / g.groups) * s.g.kh * s.g.kw);
   slice_weights(w, g, s, ws);
   forward_impl(x, ws, bias, out, s.g);
 }
 
 void conv2d_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g) {
-  if (winograd_enabled() && winograd_applies(g, false)) return winograd_backward_input(gy, w, gx, g);
   const Shrunk s = shrink(g);
+  if (s.active && one_tap(s)) return backward_input_impl(gy, w + s.i0 * g.kw + s.j0, gx, s.g, tap_view(g));
+  if (use_taps(g, true)) return taps_backward_input(gy, w, gx, g);
+  if (winograd_enabled() && winograd_applies(g, false)) return winograd_backward_input(gy, w, gx, g);
   if (!s.active) return backward_input_impl(gy, w, gx, g);
-  if (one_tap(s)) return backward_input_impl(gy, w + s.i0 * g.kw + s.j0, gx, s.g, tap_view(g));
   float* ws = workspace(WS_SHRINK, (size_t)g.o * (g.c / g.groups) * s.g.kh * s.g.kw);
   slice_weights(w, g, s, ws);
   backward_input_impl(gy, ws, gx, s.g);

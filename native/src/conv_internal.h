@@ -69,6 +69,12 @@ void winograd_forward(const float* x, const float* w, const float* bias, float* 
 void winograd_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);
 void winograd_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g);
 
+// Small maps, batches of 8 or more (conv_taps.cc): a sum over kernel taps in a position-major layout that
+// skips the (tap, position) pairs which only see padding.
+bool taps_applies(const ConvGeom& g, bool input_grad);
+void taps_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g);
+void taps_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);
+
 void dw_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g);
 void dw_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);
 void dw_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g);

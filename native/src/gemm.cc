@@ -18,29 +18,6 @@ namespace wr {
 
 static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
 
-// One MR x NR tile of C. An edge tile runs the same kernel into a scratch tile, then does the same C + tile
-// addition, so an element's bits do not depend on whether it sits in an edge tile.
-static inline void tile(const IsaKernels& K, long kc, const float* ap, const float* bp, float* c, long ldc, long mr,
-                        long nr, int acc, float* tmp) {
-  if (mr == K.mr && nr == K.nr) {
-    K.ukernel(kc, ap, bp, c, ldc, acc);
-    return;
-  }
-  if (nr == K.nr && K.ukernel_rows) {
-    K.ukernel_rows(mr, kc, ap, bp, c, ldc, acc);
-    return;
-  }
-  K.ukernel(kc, ap, bp, tmp, K.nr, 0);
-  for (long i = 0; i < mr; i++) {
-    float* ci = c + i * ldc;
-    const float* ti = tmp + i * K.nr;
-    if (acc)
-      for (long j = 0; j < nr; j++) ci[j] = ci[j] + ti[j];
-    else
-      for (long j = 0; j < nr; j++) ci[j] = ti[j];
-  }
-}
-
 // The depth blocks: k split into equal blocks of at most KC (k = 288 as one block, 576 as 2 x 288, not
 // 256 + 256 + 64: a thin last block would pay a full load/store of C for little work).
 static inline long kstep_for(long k, long KC) {
@@ -98,7 +75,7 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
           pack_b_block(K, B, pc, kc, jr, nr, Bp);
         for (long ir = 0; ir < m; ir += MR) {
           const long mr = m - ir < MR ? m - ir : MR;
-          tile(K, kc, ap + ir * kc, bp, C + ir * ldc + jr, ldc, mr, nr, acc, tmp);
+          gemm_tile(K, kc, ap + ir * kc, bp, C + ir * ldc + jr, ldc, mr, nr, acc, tmp);
         }
       }
     }
@@ -128,7 +105,7 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = mc - ir < MR ? mc - ir : MR;
             const float* ap = Ablock + ir * kc;
-            tile(K, kc, ap, bp, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, acc, tmp);
+            gemm_tile(K, kc, ap, bp, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, acc, tmp);
           }
         }
       }

@@ -1,5 +1,6 @@
 // SGEMM driver (BLIS/GotoBLAS structure) over the per-ISA micro-kernel and packing routines.
 #pragma once
+#include "kernels.h"
 
 namespace wr {
 
@@ -16,6 +17,29 @@ struct Mat {
   const void* ctx = nullptr;
   long col0 = 0;
 };
+
+// One MR x NR tile of C. An edge tile runs the same kernel into a scratch tile, then does the same C + tile
+// addition, so an element's bits do not depend on whether it sits in an edge tile.
+inline void gemm_tile(const IsaKernels& K, long kc, const float* ap, const float* bp, float* c, long ldc, long mr,
+                        long nr, int acc, float* tmp) {
+  if (mr == K.mr && nr == K.nr) {
+    K.ukernel(kc, ap, bp, c, ldc, acc);
+    return;
+  }
+  if (nr == K.nr && K.ukernel_rows) {
+    K.ukernel_rows(mr, kc, ap, bp, c, ldc, acc);
+    return;
+  }
+  K.ukernel(kc, ap, bp, tmp, K.nr, 0);
+  for (long i = 0; i < mr; i++) {
+    float* ci = c + i * ldc;
+    const float* ti = tmp + i * K.nr;
+    if (acc)
+      for (long j = 0; j < nr; j++) ci[j] = ci[j] + ti[j];
+    else
+      for (long j = 0; j < nr; j++) ci[j] = ti[j];
+  }
+}
 
 // C (m x n, row stride ldc) = (accumulate ? C : 0) + A (m x k) @ B (k x n), on the calling thread only.
 void sgemm_serial(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate);

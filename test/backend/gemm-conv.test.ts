@@ -187,14 +187,25 @@ d('native conv2d matches the reference', () => {
       [geom(2, 8, 30, 30, 12, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // implicit im2col (long rows)
       [geom(1, 16, 29, 31, 5, [3, 3], [2, 2], [2, 2], [2, 2], 1), false], // implicit, strided + dilated
       [geom(1, 6, 40, 9, 10, [3, 5], [1, 2], [0, 2], [1, 1], 2), true], // implicit, one sample, grouped
+      // the tap sum for small maps (batch >= 8, >= 16 channels, <= 64 output positions)
+      [geom(8, 16, 4, 4, 20, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // panels span several positions
+      [geom(33, 17, 3, 5, 19, [3, 3], [1, 1], [1, 1], [1, 1], 1), false], // odd batch and channel counts
+      [geom(32, 16, 8, 8, 24, [3, 3], [2, 2], [1, 1], [1, 1], 1), true], // strided: input gradient too
+      [geom(8, 20, 6, 7, 16, [5, 5], [2, 2], [2, 2], [1, 1], 1), true], // strided, batch 8: forward only
+      [geom(12, 16, 5, 5, 16, [3, 3], [1, 1], [2, 2], [2, 2], 1), false], // dilated
+      [geom(8, 16, 5, 4, 18, [2, 2], [1, 1], [1, 1], [1, 1], 1), true], // even kernel
+      [geom(9, 16, 2, 2, 16, [3, 3], [1, 1], [3, 3], [1, 1], 1), true], // positions that see only padding
+      [geom(8, 400, 2, 2, 24, [3, 3], [1, 1], [1, 1], [1, 1], 1), false], // depth > KC (forward)
+      [geom(8, 24, 2, 3, 400, [3, 3], [1, 1], [1, 1], [1, 1], 1), true], // depth > KC (input gradient), rows split
     ];
     cases.forEach(([g, bias], i) => convCase(500 + i, g!, bias));
   });
   it('is bit-identical for 1 and 2 threads', async () => {
     const { setNumThreads, getNumThreads } = await import('../../src/backend/index.js');
     const r = rng(3);
-    // im2col + GEMM, and Winograd (64 channels, 32 x 49 tiles)
+    // im2col + GEMM, Winograd (64 channels, 32 x 49 tiles), and the tap sum (split over output rows too)
     const geoms = [32, 64].map((c) => geom(4 * (c / 32), c, 14, 14, 64, [3, 3], [1, 1], [1, 1], [1, 1], 1)!);
+    geoms.push(geom(32, 128, 4, 4, 128, [3, 3], [1, 1], [1, 1], [1, 1], 1)!);
     const data = geoms.map((g) => ({
       x: randArray(r, g.n * g.c * g.h * g.w),
       w: randArray(r, g.o * g.c * 9),

@@ -1,0 +1,285 @@
+// Convolutions on small feature maps as a sum over kernel taps, skipping the padding.
+//
+// im2col + GEMM multiplies every tap with every output position, padding included: on a 4x4 map a padded 3x3
+// kernel sees the image in only 69 % of its (tap, position) pairs, on a 2x2 map in 44 %. Here the activations
+// are laid out position-major, sample-minor ("PN": [channel][position][sample]), so column q = position * N +
+// sample, and
+//   out[:, q] = sum over taps t of W_t @ in[:, src_t(q)]      (W_t: the [O x C] matrix of tap t)
+// where src_t(q) is the column tap t reads for q (or none: padding). The columns of one register-tile panel
+// (NR wide) share few positions when the batch is large, so each panel runs only the taps that read the image
+// for some of its columns, each as a GEMM micro-panel product of depth C onto the same output tile. The
+// backward-input pass is the same sum with W_t^T and the taps' sources reversed (no col2im, no scatter-add).
+//
+// Each output panel is computed by one thread in one fixed order (taps ascending, depth blocks ascending), so the
+// bits do not depend on the thread count.
+#include <string.h>
+
+#include "conv_internal.h"
+#include "gemm.h"
+#include "kernels.h"
+#include "parallel.h"
+#include "workspace.h"
+
+namespace wr {
+namespace conv {
+
+namespace {
+
+inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
+
+// [N][C][P] -> [C][P][N] (PN layout), channels split over threads.
+void to_pn(const float* src, long N, long C, long P, float* dst) {
+  const int T = threads_for((double)N * C * P / 2.0);
+  parallel(T, [&](int t, int TT) {
+    long c0, c1;
+    chunk_range(C, t, TT, 1, &c0, &c1);
+    for (long c = c0; c < c1; c++) {
+      float* d = dst + c * P * N;
+      for (long n = 0; n < N; n++) {
+        const float* s = src + (n * C + c) * P;
+        for (long p = 0; p < P; p++) d[p * N + n] = s[p];
+      }
+    }
+  });
+}
+
+// [C][P][N] (PN layout) -> [N][C][P] (+ bias[c]), channels split over threads.
+void from_pn(const float* src, long N, long C, long P, const float* bias, float* dst) {
+  const int T = threads_for((double)N * C * P / 2.0);
+  parallel(T, [&](int t, int TT) {
+    long c0, c1;
+    chunk_range(C, t, TT, 1, &c0, &c1);
+    for (long c = c0; c < c1; c++) {
+      const float* s = src + c * P * N;
+      const float b = bias ? bias[c] : 0.f;
+      for (long n = 0; n < N; n++) {
+        float* d = dst + (n * C + c) * P;
+        if (bias)
+          for (long p = 0; p < P; p++) d[p] = s[p * N + n] + b;
+        else
+          for (long p = 0; p < P; p++) d[p] = s[p * N + n];
+      }
+    }
+  });
+}
+
+// The tap-sum product: dst[M][Pd*N] (PN layout, row stride Pd*N) = sum over taps t of A_t [M x D] @ the source
+// columns tab[t*Pd + pd] (-1: none) of src[D][Ps*N]. `ap` holds the A_t packed for the micro-kernel: tap t's
+// depth block at pc starts at ap + t*tap_stride + pc*mround, its MR-row panels kc apart.
+struct TapProduct {
+  long M, D, N, Pd, Ps, taps;
+  const int32_t* tab;
+  const float* ap;
+  const float* src;
+  float* dst;
+};
+
+constexpr int kGroup = 4;
+
+// Floats from one tap's packed A_t to the next: one cache line more than its size, so that the taps' panels do
+// not all fall on the same cache sets (the sizes are often multiples of 4 KiB).
+inline long tap_stride(long mround, long D) { return mround * D + 16; }
+
+void run_tap_product(const TapProduct& tp) {
+  const IsaKernels& K = isa();
+  const long MR = K.mr, NR = K.nr;
+  const long mround = round_up(tp.M, MR);
+  const long kblocks = (tp.D + K.kc - 1) / K.kc;
+  const long kstep = round_up((tp.D + kblocks - 1) / kblocks, 4);
+  const long Q = tp.Pd * tp.N, Qs = tp.Ps * tp.N;
+  const long panels = (Q + NR - 1) / NR;
+  // Chunks (claimed dynamically: corner panels have fewer taps than interior ones) of a few panels each, and
+  // when the packed A_t outgrow L2, of a share of the output rows as well, so that each thread reads only
+  // its share of the weights. Splits fall on MR rows and whole panels: the same tiles either way.
+  const int T = threads_for((double)tp.M * Q * tp.D * tp.taps / 64.0);
+  const long mpanels = mround / MR;
+  const int TM = T > 1 && tp.taps * mround * tp.D * 4 > (256L << 10) && mpanels >= 2L * T ? T : 1;
+  const long pchunks = T > 1 ? (panels < 8L * T / TM ? panels : 8L * T / TM) : 1;
+  parallel((int)(TM * pchunks), [&](int t, int) {
+    long p0, p1, m0, m1;
+    chunk_range(panels, t / TM, (int)pchunks, 1, &p0, &p1);
+    chunk_range(tp.M, t % TM, TM, MR, &m0, &m1);
+    if (p1 <= p0 || m1 <= m0) return;
+    float* bp = workspace(WS_PACK_B, kGroup * kstep * NR + 16);
+    alignas(64) float tmp[16 * 64];
+    struct Run {
+      long t0, len, pd, s0;
+    };
+    Run runs[kGroup][32];
+    int nrun[kGroup];
+    bool first[kGroup], live[kGroup];
+    // groups of up to kGroup panels share each MR x kc micro-panel of A while it is in L1
+    for (long g0 = p0; g0 < p1; g0 += kGroup) {
+      const int G = (int)(p1 - g0 < kGroup ? p1 - g0 : kGroup);
+      for (int i = 0; i < G; i++) {
+        const long q0 = (g0 + i) * NR, width = Q - q0 < NR ? Q - q0 : NR;
+        nrun[i] = 0;
+        for (long j = 0; j < width;) {
+          const long q = q0 + j, pd = q / tp.N, s0 = q % tp.N;
+          const long len = tp.N - s0 < width - j ? tp.N - s0 : width - j;
+          runs[i][nrun[i]++] = {j, len, pd, s0};
+          j += len;
+        }
+        first[i] = true;
+      }
+      for (long tap = 0; tap < tp.taps; tap++) {
+        const int32_t* tt = tp.tab + tap * tp.Pd;
+        bool any = false;
+        for (int i = 0; i < G; i++) {
+          live[i] = false;
+          for (int r = 0; r < nrun[i] && !live[i]; r++) live[i] = tt[runs[i][r].pd] >= 0;
+          any = any || live[i];
+        }
+        if (!any) continue;
+        const float* apt = tp.ap + tap * tap_stride(mround, tp.D);
+        for (long pc = 0; pc < tp.D; pc += kstep) {
+          const long kc = tp.D - pc < kstep ? tp.D - pc : kstep;
+          // pack each live panel's kc x NR block of B: source columns, zero where the tap reads padding or
+          // past the end
+          for (int i = 0; i < G; i++) {
+            if (!live[i]) continue;
+            float* bi = bp + i * kstep * NR;
+            long width = 0;
+            for (int r = 0; r < nrun[i]; r++) {
+              const Run& ru = runs[i][r];
+              const long ps = tt[ru.pd];
+              float* d = bi + ru.t0;
+              width = ru.t0 + ru.len;
+              if (ps < 0) {
+                for (long k = 0; k < kc; k++) memset(d + k * NR, 0, ru.len * sizeof(float));
+              } else {
+                const float* src = tp.src + pc * Qs + ps * tp.N + ru.s0;
+                for (long k = 0; k < kc; k++) {
+                  const float* sk = src + k * Qs;
+                  float* dk = d + k * NR;
+                  for (long j = 0; j < ru.len; j++) dk[j] = sk[j];
+                }
+              }
+            }
+            if (width < NR)
+              for (long k = 0; k < kc; k++) memset(bi + k * NR + width, 0, (NR - width) * sizeof(float));
+          }
+          const float* apc = apt + pc * mround;
+          for (long ir = m0; ir < m1; ir += MR) {
+            const long mr = m1 - ir < MR ? m1 - ir : MR;
+            for (int i = 0; i < G; i++) {
+              if (!live[i]) continue;
+              const long q0 = (g0 + i) * NR, width = Q - q0 < NR ? Q - q0 : NR;
+              const int acc = first[i] && pc == 0 ? 0 : 1;
+              gemm_tile(K, kc, apc + ir * kc, bp + i * kstep * NR, tp.dst + ir * Q + q0, Q, mr, width, acc, tmp);
+            }
+          }
+        }
+        for (int i = 0; i < G; i++) first[i] = first[i] && !live[i];
+      }
+      for (int i = 0; i < G; i++) {
+        if (!first[i]) continue;
+        // no tap reads the image for any column of this panel (can happen with large padding)
+        const long q0 = (g0 + i) * NR, width = Q - q0 < NR ? Q - q0 : NR;
+        for (long m = m0; m < m1; m++) memset(tp.dst + m * Q + q0, 0, width * sizeof(float));
+      }
+    }
+  });
+}
+
+// A_t for every tap, packed as run_tap_product reads it. Element (m, d) of A_t is w[m*rs + d*cs + t]: the taps
+// of one (m, d) are adjacent, so one pass over w fills all of them (packing each tap on its own would read
+// every cache line of w once per tap).
+float* pack_taps(const float* w, long M, long D, long taps, long rs, long cs) {
+  const IsaKernels& K = isa();
+  const long MR = K.mr, mround = round_up(M, MR);
+  const long kblocks = (D + K.kc - 1) / K.kc;
+  const long kstep = round_up((D + kblocks - 1) / kblocks, 4);
+  const long tstride = tap_stride(mround, D);
+  float* ap = workspace(WS_PREPACK_A, (size_t)taps * tstride + 16);
+  const long panels = mround / MR;
+  const int T = threads_for((double)taps * M * D / 2.0);
+  parallel(T, [&](int t, int TT) {
+    long u0, u1;
+    chunk_range(panels, t, TT, 1, &u0, &u1);
+    for (long u = u0; u < u1; u++) {
+      const long i0 = u * MR, rows = M - i0 < MR ? M - i0 : MR;
+      for (long pc = 0; pc < D; pc += kstep) {
+        const long kc = D - pc < kstep ? D - pc : kstep;
+        float* dp = ap + pc * mround + i0 * kc;
+        for (long p = 0; p < kc; p++) {
+          float* d = dp + p * MR;
+          for (long i = 0; i < rows; i++) {
+            const float* src = w + (i0 + i) * rs + (pc + p) * cs;
+            for (long tap = 0; tap < taps; tap++) d[tap * tstride + i] = src[tap];
+          }
+          for (long i = rows; i < MR; i++)
+            for (long tap = 0; tap < taps; tap++) d[tap * tstride + i] = 0.f;
+        }
+      }
+    }
+  });
+  return ap;
+}
+
+}  // namespace
+
+bool taps_applies(const ConvGeom& g, bool input_grad) {
+  // Measured (1 and 2 threads, batches 8-64, 16-512 channels, maps 1x1-14x14): a win over im2col + GEMM up to
+  // 8x8 output maps (1.1-1.9x; more the smaller the map), even with no padding to skip on a 7x7 map of 512
+  // channels (the tap loop has no col buffer to write and read back); even with the 8x8 maps' Winograd path
+  // up to 128 channels. The input gradient of a strided convolution alternates tap sets from one input
+  // position to the next, so a panel must hold whole positions there (batch a multiple of NR). A 1x1 kernel
+  // has one tap and nothing to skip: plain GEMM is faster.
+  if (g.groups != 1 || g.kh * g.kw < 2 || g.n < 8 || g.c < 16 || g.o < 16 || g.oh * g.ow > 64) return false;
+  if (input_grad && (g.sh > 1 || g.sw > 1) && g.n % isa().nr != 0) return false;
+  return true;
+}
+
+// Source position (iy*w + ix) that tap (i, j) reads for output position (oy, ox), or -1.
+static int32_t* forward_table(const ConvGeom& g) {
+  const long P = g.oh * g.ow, khw = g.kh * g.kw;
+  int32_t* tab = reinterpret_cast<int32_t*>(workspace(WS_TAPS, khw * P + 1));
+  for (long t = 0; t < khw; t++)
+    for (long oy = 0; oy < g.oh; oy++)
+      for (long ox = 0; ox < g.ow; ox++) {
+        const long iy = oy * g.sh - g.ph + (t / g.kw) * g.dh, ix = ox * g.sw - g.pw + (t % g.kw) * g.dw;
+        tab[t * P + oy * g.ow + ox] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? (int32_t)(iy * g.w + ix) : -1;
+      }
+  return tab;
+}
+
+// Output position that tap (i, j) maps to input position (iy, ix) (the inverse of forward_table), or -1.
+static int32_t* backward_table(const ConvGeom& g) {
+  const long P = g.h * g.w, khw = g.kh * g.kw;
+  int32_t* tab = reinterpret_cast<int32_t*>(workspace(WS_TAPS, khw * P + 1));
+  for (long t = 0; t < khw; t++)
+    for (long iy = 0; iy < g.h; iy++)
+      for (long ix = 0; ix < g.w; ix++) {
+        const long ny = iy + g.ph - (t / g.kw) * g.dh, nx = ix + g.pw - (t % g.kw) * g.dw;
+        const long oy = ny / g.sh, ox = nx / g.sw;
+        const bool ok = ny >= 0 && nx >= 0 && ny % g.sh == 0 && nx % g.sw == 0 && oy < g.oh && ox < g.ow;
+        tab[t * P + iy * g.w + ix] = ok ? (int32_t)(oy * g.ow + ox) : -1;
+      }
+  return tab;
+}
+
+void taps_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g) {
+  const long khw = g.kh * g.kw, P = g.oh * g.ow, HW = g.h * g.w;
+  float* xt = workspace(WS_COL, g.c * HW * g.n + 16);
+  to_pn(x, g.n, g.c, HW, xt);
+  float* yt = workspace(WS_TMP, g.o * P * g.n + 16);
+  const int32_t* tab = forward_table(g);
+  const float* ap = pack_taps(w, g.o, g.c, khw, g.c * khw, khw);  // A_t[o][c] = w[o][c][t]
+  run_tap_product(TapProduct{g.o, g.c, g.n, P, HW, khw, tab, ap, xt, yt});
+  from_pn(yt, g.n, g.o, P, bias, out);
+}
+
+void taps_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g) {
+  const long khw = g.kh * g.kw, P = g.oh * g.ow, HW = g.h * g.w;
+  float* gyt = workspace(WS_COL, g.o * P * g.n + 16);
+  to_pn(gy, g.n, g.o, P, gyt);
+  float* gxt = workspace(WS_TMP, g.c * HW * g.n + 16);
+  const int32_t* tab = backward_table(g);
+  const float* ap = pack_taps(w, g.c, g.o, khw, khw, g.c * khw);  // A_t[c][o] = w[o][c][t]
+  run_tap_product(TapProduct{g.c, g.o, g.n, HW, P, khw, tab, ap, gyt, gxt});
+  from_pn(gxt, g.n, g.c, HW, nullptr, gx);
+}
+
+}  // namespace conv
+}  // namespace wr
