@@ -170,6 +170,8 @@ static void backward_weight_impl(const float* gy, const float* x, float* gw, flo
     });
   }
   if (is_depthwise(g)) return dw_backward_weight(gy, x, gw, g);
+  // (the weight gradient's GEMMs reduce over one tap's columns: too shallow below 64 of them)
+  if (g.n * g.oh * g.ow >= 64 && use_taps(g, false)) return taps_backward_weight(gy, x, gw, g);
   if (winograd_enabled() && winograd_applies(g, true)) return winograd_backward_weight(gy, x, gw, g);
   const Plan p = plan(g);
   const long wsize = g.o * p.K;

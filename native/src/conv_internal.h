@@ -74,6 +74,7 @@ void winograd_backward_weight(const float* gy, const float* x, float* gw, const 
 bool taps_applies(const ConvGeom& g, bool input_grad);
 void taps_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g);
 void taps_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);
+void taps_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g);
 
 void dw_forward(const float* x, const float* w, const float* bias, float* out, const ConvGeom& g);
 void dw_backward_input(const float* gy, const float* w, float* gx, const ConvGeom& g);

@@ -14,6 +14,8 @@
 // bits do not depend on the thread count.
 #include <string.h>
 
+#include <vector>
+
 #include "conv_internal.h"
 #include "gemm.h"
 #include "kernels.h"
@@ -217,6 +219,42 @@ float* pack_taps(const float* w, long M, long D, long taps, long rs, long cs) {
   return ap;
 }
 
+// The weight gradient's GEMMs reduce over the columns a tap reads the image at: per tap, runs of columns
+// (k0: first index in the compacted depth, qa: first output column, qb: first source column, len).
+struct DepthRun {
+  long k0, qa, qb, len;
+};
+struct RunsPack {
+  const float* base;  // [rows][ld]: output gradient (A) or input (B), PN layout
+  long ld;
+  const DepthRun* runs;
+  long nrun;
+  bool a;  // pack as A (rows of gy, MR panels) or as B (rows of x become columns, NR panels)
+};
+
+// PackFn for both operands: depth [p0, p0 + kc) of the compacted runs, rows (A) or columns (B) [j0, j0 + nc).
+void pack_runs(const void* ctx, long p0, long kc, long j0, long nc, float* dst) {
+  const RunsPack& r = *static_cast<const RunsPack*>(ctx);
+  const IsaKernels& K = isa();
+  const long U = r.a ? K.mr : K.nr;
+  long first = 0;
+  while (first < r.nrun && r.runs[first].k0 + r.runs[first].len <= p0) first++;
+  for (long i0 = 0; i0 < nc; i0 += U) {
+    const long rows = nc - i0 < U ? nc - i0 : U;
+    float* pd = dst + i0 * kc;
+    for (long q = first; q < r.nrun && r.runs[q].k0 < p0 + kc; q++) {
+      const DepthRun& ru = r.runs[q];
+      const long lo = ru.k0 > p0 ? ru.k0 : p0;
+      const long hi = ru.k0 + ru.len < p0 + kc ? ru.k0 + ru.len : p0 + kc;
+      const float* src = r.base + (j0 + i0) * r.ld + (r.a ? ru.qa : ru.qb) + (lo - ru.k0);
+      if (r.a)
+        K.pack_a(rows, hi - lo, src, r.ld, 1, pd + (lo - p0) * U);
+      else
+        K.pack_b(rows, hi - lo, src, 1, r.ld, pd + (lo - p0) * U);
+    }
+  }
+}
+
 }  // namespace
 
 bool taps_applies(const ConvGeom& g, bool input_grad) {
@@ -279,6 +317,73 @@ void taps_backward_input(const float* gy, const float* w, float* gx, const ConvG
   const float* ap = pack_taps(w, g.c, g.o, khw, khw, g.c * khw);  // A_t[c][o] = w[o][c][t]
   run_tap_product(TapProduct{g.c, g.o, g.n, HW, P, khw, tab, ap, gyt, gxt});
   from_pn(gxt, g.n, g.c, HW, nullptr, gx);
+}
+
+// gW_t[o][c] = sum over the columns q tap t reads the image at of gy[o][q] * x[c][src_t(q)]: one GEMM per tap
+// over just those columns (the positions in order, merged into runs where both sides are contiguous), packed
+// straight from the PN layouts; then gW_t into the [O][C][kh][kw] layout.
+void taps_backward_weight(const float* gy, const float* x, float* gw, const ConvGeom& g) {
+  const long khw = g.kh * g.kw, P = g.oh * g.ow, HW = g.h * g.w, N = g.n;
+  float* xt = workspace(WS_COL, g.c * HW * N + 16);
+  to_pn(x, N, g.c, HW, xt);
+  float* gyt = workspace(WS_TMP, g.o * P * N + 16);
+  to_pn(gy, N, g.o, P, gyt);
+  const int32_t* tab = forward_table(g);
+  const long wsz = g.o * g.c;
+  float* gwt = workspace(WS_TMP2, khw * wsz + 16);
+  // every tap's runs first (all of them live through the parallel region below)
+  std::vector<DepthRun> runs(khw * P);
+  std::vector<long> nruns(khw), depth(khw);
+  for (long tap = 0; tap < khw; tap++) {
+    DepthRun* rt = runs.data() + tap * P;
+    long nrun = 0, k = 0;
+    for (long pd = 0; pd < P; pd++) {
+      const long ps = tab[tap * P + pd];
+      if (ps < 0) continue;
+      DepthRun* last = nrun ? &rt[nrun - 1] : nullptr;
+      if (last && last->qa + last->len == pd * N && last->qb + last->len == ps * N)
+        last->len += N;
+      else
+        rt[nrun++] = DepthRun{k, pd * N, ps * N, N};
+      k += N;
+    }
+    nruns[tap] = nrun;
+    depth[tap] = k;
+  }
+  // Units of (tap, share of the output channels) claimed dynamically: one fork/join for all the taps' GEMMs
+  // (each on one thread; row splits fall on MR rows, so the bits are the same for any thread count).
+  const IsaKernels& K = isa();
+  const int TT0 = threads_for((double)g.o * g.c * N * P * khw / 64.0);
+  const int TM = TT0 > 1 && g.o >= 2L * K.mr * TT0 ? TT0 : 1;
+  parallel(TT0 > 1 ? (int)(khw * TM) : 1, [&](int u, int U) {
+    const long tap0 = U == 1 ? 0 : u / TM, tap1 = U == 1 ? khw : tap0 + 1;
+    long m0 = 0, m1 = g.o;
+    if (U > 1) chunk_range(g.o, u % TM, TM, K.mr, &m0, &m1);
+    for (long tap = tap0; tap < tap1; tap++) {
+      float* dst = gwt + tap * wsz;
+      if (depth[tap] == 0) {
+        memset(dst + m0 * g.c, 0, (m1 - m0) * g.c * sizeof(float));
+        continue;
+      }
+      const DepthRun* rt = runs.data() + tap * P;
+      const RunsPack pa{gyt, P * N, rt, nruns[tap], true}, pb{xt, HW * N, rt, nruns[tap], false};
+      Mat A{nullptr, 0, 0}, B{nullptr, 0, 0};
+      A.pack = pack_runs;
+      A.ctx = &pa;
+      A.col0 = m0;
+      B.pack = pack_runs;
+      B.ctx = &pb;
+      sgemm_serial(m1 - m0, g.c, depth[tap], A, B, dst + m0 * g.c, g.c, false);
+    }
+  });
+  const int T = threads_for((double)khw * wsz);
+  parallel(T, [&](int t, int TT) {
+    long o0, o1;
+    chunk_range(g.o, t, TT, 1, &o0, &o1);
+    for (long o = o0; o < o1; o++)
+      for (long c = 0; c < g.c; c++)
+        for (long tap = 0; tap < khw; tap++) gw[(o * g.c + c) * khw + tap] = gwt[tap * wsz + o * g.c + c];
+  });
 }
 
 }  // namespace conv

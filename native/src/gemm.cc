@@ -34,6 +34,14 @@ static inline void pack_b_block(const IsaKernels& K, const Mat& B, long pc, long
     K.pack_b(cols, kc, B.p + pc * B.rs + j0 * B.cs, B.rs, B.cs, dst);
 }
 
+// Rows [i0, i0 + rows) x depth [pc, pc + kc) of A into MR-row micro-panels at dst.
+static inline void pack_a_block(const IsaKernels& K, const Mat& A, long pc, long kc, long i0, long rows, float* dst) {
+  if (A.pack)
+    A.pack(A.ctx, pc, kc, A.col0 + i0, rows, dst);
+  else
+    K.pack_a(rows, kc, A.p + i0 * A.rs + pc * A.cs, A.rs, A.cs, dst);
+}
+
 // bpre: all of B already packed (depth block at pc starts at bpre + pc * round_up(n, NR), panels of kc x NR
 // in order), shared by the threads of a row split; null: pack here.
 // apre: the same for A (depth block at pc starts at apre + pc * round_up(m, MR), panels of MR x kc), shared by
@@ -65,7 +73,7 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
       if (apre)
         ap = apre + pc * mround;
       else
-        K.pack_a(m, kc, A.p + pc * A.cs, A.rs, A.cs, Ap);
+        pack_a_block(K, A, pc, kc, 0, m, Ap);
       for (long jr = 0; jr < n; jr += NR) {
         const long nr = n - jr < NR ? n - jr : NR;
         const float* bp = Bp;
@@ -98,7 +106,7 @@ static void sgemm_serial_impl(long m, long n, long k, Mat A, Mat B, float* C, lo
         if (apre)
           Ablock = apre + pc * mround + ic * kc;
         else
-          K.pack_a(mc, kc, A.p + ic * A.rs + pc * A.cs, A.rs, A.cs, Ap);
+          pack_a_block(K, A, pc, kc, ic, mc, Ap);
         for (long jr = 0; jr < nc; jr += NR) {
           const long nr = nc - jr < NR ? nc - jr : NR;
           const float* bp = Bpanel + jr * kc;
@@ -140,7 +148,7 @@ static const float* prepack(long extent, long unit, long k, WorkspaceSlot slot, 
 static const float* prepack_a(long m, long k, const Mat& A, int T) {
   const IsaKernels& K = isa();
   return prepack(m, K.mr, k, WS_PREPACK_A, T, [&](long i0, long rows, long pc, long kc, float* d) {
-    K.pack_a(rows, kc, A.p + i0 * A.rs + pc * A.cs, A.rs, A.cs, d);
+    pack_a_block(K, A, pc, kc, i0, rows, d);
   });
 }
 
@@ -148,6 +156,15 @@ static const float* prepack_b(long n, long k, const Mat& B, int T) {
   const IsaKernels& K = isa();
   return prepack(n, K.nr, k, WS_PREPACK_B, T,
                  [&](long j0, long cols, long pc, long kc, float* d) { pack_b_block(K, B, pc, kc, j0, cols, d); });
+}
+
+// A's rows from i0 on.
+static inline Mat rows_from(Mat A, long i0) {
+  if (A.pack)
+    A.col0 += i0;
+  else
+    A.p += i0 * A.rs;
+  return A;
 }
 
 void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
@@ -190,7 +207,7 @@ void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumu
       long i0, i1;
       chunk_range(m, t, TT, K.mr, &i0, &i1);
       if (i1 > i0)
-        sgemm_serial_impl(i1 - i0, n, k, Mat{A.p + i0 * A.rs, A.rs, A.cs}, B, C + i0 * ldc, ldc, accumulate, bpre,
+        sgemm_serial_impl(i1 - i0, n, k, rows_from(A, i0), B, C + i0 * ldc, ldc, accumulate, bpre,
                           nullptr);
     });
   }

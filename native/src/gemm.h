@@ -6,10 +6,13 @@ namespace wr {
 
 // Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of a virtual B into NR-column micro-panels, in the layout
 // of IsaKernels::pack_b. Lets a caller generate B on the fly (conv2d's implicit im2col) instead of storing it.
+// For a virtual A the same with the roles swapped: rows [j0, j0 + nc) x depth [p0, p0 + kc) into MR-row
+// micro-panels, in the layout of IsaKernels::pack_a.
 using PackFn = void (*)(const void* ctx, long p0, long kc, long j0, long nc, float* dst);
 
-// A strided matrix view: element (i, j) at p[i*rs + j*cs]. Transposes are just swapped strides. As B, a view
-// may instead carry a pack function (then p/rs/cs are unused and col0 is added to every column index).
+// A strided matrix view: element (i, j) at p[i*rs + j*cs]. Transposes are just swapped strides. A view may
+// instead carry a pack function (then p/rs/cs are unused and col0 is added to every column index of B, every
+// row index of A).
 struct Mat {
   const float* p;
   long rs, cs;
