@@ -2,6 +2,7 @@
 // name, and the bin answers --help, --version and info.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/index.js';
@@ -67,5 +68,19 @@ describe('package', () => {
     expect(execFileSync(process.execPath, [bin, 'info'], { encoding: 'utf8' })).toMatch(
       /backend:\s+(native|js)/,
     );
+  });
+  it('info says whether V8 marks on the main thread (pool on every CPU, unless WEIGHTROOM_CONCURRENT_GC=1)', () => {
+    const bin = join(root, 'dist/cli/index.js');
+    const info = (env: Record<string, string>) =>
+      execFileSync(process.execPath, [bin, 'info'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const all = String(availableParallelism());
+    const base = info({ WEIGHTROOM_NUM_THREADS: all });
+    if (!/backend:\s+native/.test(base)) return; // no addon: nothing to decide
+    expect(base).toMatch(/gc marking: main thread/);
+    expect(info({ WEIGHTROOM_NUM_THREADS: all, WEIGHTROOM_CONCURRENT_GC: '1' })).toMatch(
+      /gc marking: V8 default/,
+    );
+    if (availableParallelism() > 1)
+      expect(info({ WEIGHTROOM_NUM_THREADS: '1' })).toMatch(/gc marking: V8 default/);
   });
 });

@@ -5,6 +5,7 @@ import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { createNativeBackend, loadBinding, type NativeBinding } from './native/index.js';
 import type { MemoryStats } from './native/binding.js';
+import { gcMarkingOnMainThread, keepGcOffKernelThreads } from './native/gc.js';
 
 export type { MemoryStats } from './native/binding.js';
 
@@ -32,7 +33,10 @@ function chooseDefault(): Backend {
   const want = env('WEIGHTROOM_BACKEND');
   if (want === 'js') return jsBackend;
   const n = loadNative();
-  if (n) return n.backend;
+  if (n) {
+    keepGcOffKernelThreads(n.binding.info().threads);
+    return n.backend;
+  }
   if (want === 'native') throw new Error(`weightroom: WEIGHTROOM_BACKEND=native, but ${nativeReason}`);
   console.warn(
     `weightroom: native backend unavailable (${nativeReason}); using the much slower TypeScript kernels — ` +
@@ -77,6 +81,11 @@ export interface BackendInfo {
   threads: number;
   /** Why the native backend is not loaded, when it is not. */
   nativeError: string | null;
+  /**
+   * Whether weightroom turned V8's concurrent GC marking off (it does when the native backend is chosen and its
+   * pool has a thread per CPU, unless WEIGHTROOM_CONCURRENT_GC=1): see src/backend/native/gc.ts.
+   */
+  gcOnMainThread: boolean;
 }
 
 export function backendInfo(): BackendInfo {
@@ -89,6 +98,7 @@ export function backendInfo(): BackendInfo {
     available: i?.available ?? [],
     threads: name === 'native' && i ? i.threads : 1,
     nativeError: n ? null : nativeReason,
+    gcOnMainThread: gcMarkingOnMainThread() ?? false,
   };
 }
 

@@ -30,6 +30,10 @@ export function buildProgram(): Command {
             : `none (native backend with ${b.isa} available, not selected)`;
       console.log(`isa:        ${isa}`);
       console.log(`threads:    ${b.threads}`);
+      if (b.name === 'native')
+        console.log(
+          `gc marking: ${b.gcOnMainThread ? 'main thread (concurrent marking off: it would take a core from the kernels)' : 'V8 default (concurrent)'}`,
+        );
       console.log(`node:       ${process.version} on ${process.platform}-${process.arch}`);
     });
   registerTrainCommands(program);
