@@ -354,7 +354,7 @@ napi_value BatchNormStats(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// batchNormApply(x, n, c, s, mean, invstd, w|null, b|null, y)
+// batchNormApply(x, n, c, s, mean, invstd, w|null, b|null, y[, relu]) (y may be x)
 napi_value BatchNormApply(napi_env env, napi_callback_info info) {
   Args a(env, info, "batchNormApply");
   const long n = a.integer(1), c = a.integer(2), s = a.integer(3);
@@ -364,8 +364,9 @@ napi_value BatchNormApply(napi_env env, napi_callback_info info) {
   const float* w = a.is_null(6) ? nullptr : a.f32(6, c, "weight must be a Float32Array");
   const float* b = a.is_null(7) ? nullptr : a.f32(7, c, "bias must be a Float32Array");
   float* y = a.f32(8, n * c * s, "y must be a Float32Array");
+  const bool relu = a.n > 9 && a.boolean(9);
   if (a.failed) return nullptr;
-  batch_norm_apply(x, n, c, s, mean, invstd, w, b, y);
+  batch_norm_apply(x, n, c, s, mean, invstd, w, b, y, relu);
   return undefined(env);
 }
 

@@ -106,12 +106,13 @@ struct IsaKernels {
   void (*wino_gy16)(const float* const* rows, long x0, long w, long len, float* Z, long plane);
   // Batch-norm over one channel of [N, C, S]: `rows` rows of s values, stride apart (double arithmetic; each
   // row summed in 8 fixed lanes, rows added in order, so deterministic): sum_rows = sum x; bn_sqdev = sum
-  // (x - m)^2; sg += sum g and sgx += sum g*(x - m)*is; y = x*scale + shift; o = k*(L*g - sg - (x - m)*bc).
+  // (x - m)^2; sg += sum g and sgx += sum g*(x - m)*is; y = x*scale + shift (then relu'd if `relu`; y may be x
+  // itself); o = k*(L*g - sg - (x - m)*bc).
   double (*sum_rows)(const float* x, long rows, long stride, long s);
   double (*bn_sqdev)(const float* x, long rows, long stride, long s, double m);
   void (*bn_dots)(const float* x, const float* g, long rows, long stride, long s, double m, double is, double* sg,
                   double* sgx);
-  void (*bn_apply)(const float* x, float* y, long rows, long stride, long s, double scale, double shift);
+  void (*bn_apply)(const float* x, float* y, long rows, long stride, long s, double scale, double shift, int relu);
   void (*bn_grad)(const float* x, const float* g, float* o, long rows, long stride, long s, double k, double L,
                   double sg, double m, double bc);
   // Optional: the micro-kernel for an edge tile of mr < MR rows (full NR columns) that computes only those rows

@@ -34,12 +34,12 @@ void batch_norm_stats(const float* x, long n, long c, long s, double* mean, doub
 }
 
 void batch_norm_apply(const float* x, long n, long c, long s, const double* mean, const double* invstd,
-                      const float* w, const float* b, float* y) {
+                      const float* w, const float* b, float* y, bool relu) {
   const IsaKernels& K = isa();
   over_channels(n, c, s, [&](long ch) {
     const double scale = invstd[ch] * (w ? w[ch] : 1.0);
     const double shift = (b ? b[ch] : 0.0) - mean[ch] * scale;
-    K.bn_apply(x + ch * s, y + ch * s, n, c * s, s, scale, shift);
+    K.bn_apply(x + ch * s, y + ch * s, n, c * s, s, scale, shift, relu ? 1 : 0);
   });
 }
 

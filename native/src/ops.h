@@ -45,7 +45,7 @@ void adaptive_avg_pool2d_backward(const float* gy, long planes, long h, long w, 
 // norm.cc: fused batch norm over [N, C, S] (statistics in double)
 void batch_norm_stats(const float* x, long n, long c, long s, double* mean, double* varb);
 void batch_norm_apply(const float* x, long n, long c, long s, const double* mean, const double* invstd,
-                      const float* w, const float* b, float* y);
+                      const float* w, const float* b, float* y, bool relu);
 void batch_norm_backward(const float* x, const float* gy, long n, long c, long s, const double* mean,
                          const double* invstd, const float* w, bool training, float* gx, float* gw, float* gb);
 

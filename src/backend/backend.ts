@@ -341,7 +341,10 @@ export interface Backend {
     mean: Float64Array,
     varb: Float64Array,
   ): void;
-  /** y = (x - mean)·invstd·w + b per channel of [N, C, S] (w/b null → 1/0). */
+  /**
+   * y = (x - mean)·invstd·w + b per channel of [N, C, S] (w/b null → 1/0), then max(0, ·) when `relu` (NaN
+   * stays NaN). y may be x itself.
+   */
   batchNormApply(
     x: FloatStorage,
     n: number,
@@ -352,6 +355,7 @@ export interface Backend {
     w: FloatStorage | null,
     b: FloatStorage | null,
     y: FloatStorage,
+    relu?: boolean,
   ): void;
   /** Batch-norm gradients (training: batch statistics; eval: constant statistics); any output may be null. */
   batchNormBackward(

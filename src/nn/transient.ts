@@ -14,6 +14,10 @@
 //     in use (e.g. Identity or Flatten return their input or a view of it).
 // The release detaches the buffer, so a stray read would find an empty array, never another tensor's data.
 //
+// In inference a layer that can write its result over its input (batch norm with running statistics, declared
+// with runsInPlace) does so when that input is such a tensor, with a ReLU right after it fused into the same pass
+// (declared with isReluLayer): no new buffer, one pass less, and the data stays in cache.
+//
 // In training the same tensors are marked instead: the autograd graph still needs them, and backward releases
 // each one right after its own grad node has run (every node that read it comes earlier in backward's order).
 // There the tensor must also not be a view of its producer's input (releasing it would free that input too).
@@ -47,6 +51,22 @@ export function holdsNoTensors(m: AnyModule | Module | null): boolean {
 }
 
 /**
+ * Whether nothing but the caller can reach `t`'s buffer: `t` (made by `made`, read by `used`) owns its whole
+ * buffer, shares it with none of `live` (the tensors still in use), and both modules keep no tensors.
+ */
+export function ownsBuffer(
+  t: Tensor,
+  made: AnyModule | Module | null,
+  used: AnyModule | Module | null,
+  live: readonly Tensor[],
+): boolean {
+  const d = t.data;
+  if (d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength) return false;
+  for (const k of live) if (k === t || k.data.buffer === d.buffer) return false;
+  return holdsNoTensors(made) && holdsNoTensors(used);
+}
+
+/**
  * Release `t` (made by `made`, just read by `used`) if nothing can read it again; `live` are the tensors
  * still in use (the result, the caller's input).
  */
@@ -60,10 +80,8 @@ export function dropTransient(
   if (!be.release) return;
   const grad = isGradEnabled();
   if (grad && t.gradFn === null) return; // nothing in a graph holds it: the GC's
+  if (!ownsBuffer(t, made, used, live)) return;
   const d = t.data;
-  if (d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength) return;
-  for (const k of live) if (k === t || k.data.buffer === d.buffer) return;
-  if (!holdsNoTensors(made) || !holdsNoTensors(used)) return;
   if (!grad) {
     be.release(d);
     return;
@@ -72,17 +90,59 @@ export function dropTransient(
   t.transient = true;
 }
 
+/** Writes `m`'s result over `t` (then ReLU if `relu`); false (nothing written) where it cannot. */
+type InPlace = (m: AnyModule | Module, t: Tensor, relu: boolean) => boolean;
+const inPlace = new WeakMap<Ctor, InPlace>();
+const reluLayers = new WeakSet<Ctor>();
+
+/** Declares how exactly `cls` writes its inference result over its input (see runChain). */
+export function runsInPlace(cls: Ctor, f: InPlace): void {
+  inPlace.set(cls, f);
+}
+/** Declares that exactly `cls` is a plain ReLU (fused into a preceding in-place layer). */
+export function isReluLayer(cls: Ctor): void {
+  reluLayers.add(cls);
+}
+
+/**
+ * Inference: relu(out + other) written over `out` (a residual block's tail), which the caller guarantees
+ * nothing else reads (ownsBuffer). False, writing nothing, with grad mode on or operands that would broadcast.
+ */
+export function addReluInPlace(out: Tensor, other: Tensor): boolean {
+  if (isGradEnabled() || out.dtype !== other.dtype || out.dtype === 'bool') return false;
+  if (out.ndim !== other.ndim || out.shape.some((s, i) => s !== other.shape[i])) return false;
+  const be = getBackend();
+  be.binary('add', out.data, out.shape, other.data, other.shape, out.data, out.shape);
+  be.unary('relu', out.data, out.data);
+  out.bumpVersion();
+  return true;
+}
+
 type Step = Module | readonly [Module, (t: Tensor) => Tensor];
 
 /**
  * `x` through `steps` in order (a module's forward, or [module, f] to call it as f), each intermediate result
- * released (dropTransient) once the next step has read it: the chain of Sequential and of the zoo models.
+ * released (dropTransient) once the next step has read it: the chain of Sequential and of the zoo models. In
+ * inference a step declared with runsInPlace writes over an intermediate nothing else reads (ownsBuffer), with
+ * a plain ReLU right after it fused in.
  */
 export function runChain(x: Tensor, steps: Iterable<Step>): Tensor {
+  const list = [...steps];
+  const grad = isGradEnabled();
   let t = x;
   let made: Module | null = null;
-  for (const step of steps) {
+  for (let i = 0; i < list.length; i++) {
+    const step = list[i]!;
     const [m, f] = Array.isArray(step) ? step : [step as Module, null];
+    const write: InPlace | undefined = made && !f && !grad ? inPlace.get(m.constructor as Ctor) : undefined;
+    if (write && ownsBuffer(t, made, m, [x])) {
+      const next = list[i + 1];
+      const relu = next !== undefined && !Array.isArray(next) && reluLayers.has(next.constructor as Ctor);
+      if (write(m, t, relu)) {
+        if (relu) i++;
+        continue; // t holds m's result now
+      }
+    }
     const out = f ? f(t) : m.forward(t);
     if (made) dropTransient(t, made, m, out, x);
     made = m;

@@ -1,6 +1,6 @@
 // Native vs reference: the fused batch-norm kernels (statistics, normalisation, closed-form backward in
 // training and eval) over [N, C, S] shapes with 1-sized dims, with and without affine parameters.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { batchNormApply, batchNormBackward, batchNormStats } from '../../src/backend/js/norm.js';
 import { expectClose, native, pick, randArray, randInt, rng } from './helpers.js';
 
@@ -26,6 +26,25 @@ describe.skipIf(!bn)('native batch norm matches the reference', () => {
       batchNormApply(x, n, c, s, mw!, invstd, w, b, yw);
       bn!.batchNormApply(x, n, c, s, mw!, invstd, w, b, yg);
       expectClose(`apply ${n}x${c}x${s}`, yg, yw, 1e-6, 1e-6);
+      // fused ReLU, and in place (y = x): the same as apply, then max(0, .) (NaN stays NaN)
+      const xr = Float32Array.from(x);
+      xr[0] = NaN;
+      const relu = (a: Float32Array) => a.map((v) => (v > 0 || Number.isNaN(v) ? v : 0));
+      const [rw, rg] = [new Float32Array(x.length), new Float32Array(x.length)];
+      batchNormApply(xr, n, c, s, mw!, invstd, w, b, rw);
+      bn!.batchNormApply(xr, n, c, s, mw!, invstd, w, b, rg, true);
+      expect(Number.isNaN(rg[0]!)).toBe(true);
+      expectClose(`apply+relu ${n}x${c}x${s}`, rg, relu(rw), 1e-6, 1e-6);
+      for (const [name, apply] of [
+        ['reference', batchNormApply],
+        ['native', bn!.batchNormApply.bind(bn)],
+      ] as const) {
+        const inPlace = Float32Array.from(xr);
+        apply(inPlace, n, c, s, mw!, invstd, w, b, inPlace, true);
+        expect(Array.from(inPlace), `${name} in place`).toEqual(
+          Array.from(name === 'native' ? rg : relu(rw)),
+        );
+      }
       const gy = randArray(r, x.length);
       for (const training of [true, false]) {
         const outs = () => [new Float32Array(x.length), new Float32Array(c), new Float32Array(c)] as const;

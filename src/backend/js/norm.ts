@@ -43,13 +43,21 @@ export function batchNormApply(
   w: FloatStorage | null,
   b: FloatStorage | null,
   y: FloatStorage,
+  relu = false,
 ): void {
   for (let ch = 0; ch < c; ch++) {
     const scale = invstd[ch]! * (w ? w[ch]! : 1);
     const shift = (b ? b[ch]! : 0) - mean[ch]! * scale;
     for (let i = 0; i < n; i++) {
       const o = (i * c + ch) * s;
-      for (let j = 0; j < s; j++) y[o + j] = x[o + j]! * scale + shift;
+      if (!relu) for (let j = 0; j < s; j++) y[o + j] = x[o + j]! * scale + shift;
+      else
+        for (let j = 0; j < s; j++) {
+          // rounded to y's precision first, as separate ops would; NaN stays NaN
+          y[o + j] = x[o + j]! * scale + shift;
+          const v = y[o + j]!;
+          if (v <= 0) y[o + j] = 0;
+        }
     }
   }
 }

@@ -119,6 +119,7 @@ export interface NativeBinding {
     w: F32 | null,
     b: F32 | null,
     y: F32,
+    relu?: boolean,
   ): void;
   batchNormBackward(
     x: F32,

@@ -82,9 +82,9 @@ function nativeBatchNorm(nb: NativeBinding): BatchNormKernels {
       if (f32(x)) nb.batchNormStats(x, n, c, s, mean, varb);
       else batchNormStats(x, n, c, s, mean, varb);
     },
-    batchNormApply(x, n, c, s, mean, invstd, w, b, y) {
-      if (f32(x) && f32(y) && opt(w) && opt(b)) nb.batchNormApply(x, n, c, s, mean, invstd, w, b, y);
-      else batchNormApply(x, n, c, s, mean, invstd, w, b, y);
+    batchNormApply(x, n, c, s, mean, invstd, w, b, y, relu = false) {
+      if (f32(x) && f32(y) && opt(w) && opt(b)) nb.batchNormApply(x, n, c, s, mean, invstd, w, b, y, relu);
+      else batchNormApply(x, n, c, s, mean, invstd, w, b, y, relu);
     },
     batchNormBackward(x, gy, n, c, s, mean, invstd, w, training, gx, gw, gb) {
       if (f32(x) && f32(gy) && opt(w) && opt(gx) && opt(gw) && opt(gb))

@@ -8,7 +8,7 @@ export {
   type MaxPool2dOptions,
   type AvgPool2dOptions,
 } from './pool.js';
-export { batchNorm, layerNorm, type BatchNormOptions } from './norm.js';
+export { batchNorm, batchNormEvalInPlace, layerNorm, type BatchNormOptions } from './norm.js';
 export { dropout, dropout2d, type DropoutOptions } from './dropout.js';
 export {
   crossEntropy,

@@ -119,6 +119,59 @@ export function batchNorm(
   });
 }
 
+/**
+ * Eval-mode batch norm (running statistics) of `x` written over `x`'s own buffer, then max(0, ·) when `relu`
+ * (NaN stays NaN): the same values as batchNorm(x, ..., { training: false }) followed by relu, without a new
+ * buffer. For inference on a tensor nothing else reads (nn/transient.ts decides); weight, bias and the running
+ * statistics must have x's dtype.
+ */
+export function batchNormEvalInPlace(
+  x: Tensor,
+  runningMean: Tensor,
+  runningVar: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+  relu: boolean,
+): void {
+  checkTensor('batchNormEvalInPlace', x);
+  assertFloat('batchNormEvalInPlace', x);
+  if (x.ndim < 2)
+    throw new Error(`batchNormEvalInPlace: input must be [N, C, ...], got ${fmtShape(x.shape)}`);
+  const c = x.shape[1]!;
+  for (const [t, what] of [
+    [runningMean, 'runningMean'],
+    [runningVar, 'runningVar'],
+    [weight, 'weight'],
+    [bias, 'bias'],
+  ] as const) {
+    checkVec('batchNormEvalInPlace', t, c, what);
+    if (t && t.dtype !== x.dtype)
+      throw new Error(`batchNormEvalInPlace: ${what} is ${t.dtype}, input is ${x.dtype}`);
+  }
+  const n = x.shape[0]!;
+  const mean = new Float64Array(c);
+  const invstd = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    mean[ch] = runningMean.data[ch]!;
+    invstd[ch] = 1 / Math.sqrt(runningVar.data[ch]! + eps);
+  }
+  const d = x.data as FloatStorage;
+  getBackend().batchNormApply(
+    d,
+    n,
+    c,
+    x.numel / (n * c || 1),
+    mean,
+    invstd,
+    (weight?.data ?? null) as FloatStorage | null,
+    (bias?.data ?? null) as FloatStorage | null,
+    d,
+    relu,
+  );
+  x.bumpVersion();
+}
+
 /** Layer normalisation over the trailing `normalizedShape` dims (biased variance, like torch). */
 export function layerNorm(
   x: Tensor,

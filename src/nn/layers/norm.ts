@@ -8,7 +8,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import * as F from '../functional/index.js';
 import * as init from '../init.js';
 import { Module } from '../module.js';
-import { keepsNoTensors } from '../transient.js';
+import { keepsNoTensors, runsInPlace } from '../transient.js';
 import type { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
 
@@ -106,6 +106,18 @@ abstract class BatchNormBase extends Module {
       },
     );
   }
+  /**
+   * Inference: the result written over `x` (then ReLU'd when `relu`), which the caller guarantees nothing else
+   * reads (nn/transient.ts). False, writing nothing, where that does not apply (training, no running
+   * statistics, a shape forward would reject, mixed dtypes).
+   */
+  forwardInPlace(x: Tensor, relu: boolean): boolean {
+    if (this.training || !this.trackRunningStats) return false;
+    if (!this.ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures) return false;
+    if (x.dtype !== this.runningMean!.dtype || (this.weight && this.weight.dtype !== x.dtype)) return false;
+    F.batchNormEvalInPlace(x, this.runningMean!, this.runningVar!, this.weight, this.bias, this.eps, relu);
+    return true;
+  }
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
   }
@@ -154,3 +166,5 @@ export class LayerNorm extends Module {
 }
 
 for (const cls of [BatchNorm1d, BatchNorm2d, LayerNorm]) keepsNoTensors(cls);
+for (const cls of [BatchNorm1d, BatchNorm2d])
+  runsInPlace(cls, (m, t, relu) => (m as BatchNormBase).forwardInPlace(t, relu));

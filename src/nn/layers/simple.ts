@@ -4,7 +4,7 @@ import * as ops from '../../ops/index.js';
 import * as F from '../functional/index.js';
 import type { Generator } from '../../tensor/generator.js';
 import { Module } from '../module.js';
-import { keepsNoTensors } from '../transient.js';
+import { isReluLayer, keepsNoTensors } from '../transient.js';
 import { pyFloat } from '../repr.js';
 
 type Pair = number | readonly [number, number];
@@ -188,3 +188,4 @@ for (const cls of [
   Dropout2d,
 ])
   keepsNoTensors(cls);
+isReluLayer(ReLU);
