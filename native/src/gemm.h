@@ -33,10 +33,16 @@ inline void gemm_tile(const IsaKernels& K, long kc, const float* ap, const float
     K.ukernel_rows(mr, kc, ap, bp, c, ldc, acc);
     return;
   }
-  K.ukernel(kc, ap, bp, tmp, K.nr, 0);
+  long ld = K.nr;
+  if (nr <= K.nr / 2 && K.ukernel_half) {
+    ld = K.nr / 2;
+    K.ukernel_half(mr, kc, ap, bp, tmp, ld, 0);
+  } else {
+    K.ukernel(kc, ap, bp, tmp, K.nr, 0);
+  }
   for (long i = 0; i < mr; i++) {
     float* ci = c + i * ldc;
-    const float* ti = tmp + i * K.nr;
+    const float* ti = tmp + i * ld;
     if (acc)
       for (long j = 0; j < nr; j++) ci[j] = ci[j] + ti[j];
     else

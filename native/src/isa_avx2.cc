@@ -134,7 +134,7 @@ static float fma_probe(long iters, double* flops) {
 const IsaKernels kAvx2 = {
     "avx2", 6, 16, 384, 120, 4096, avx2::ukernel, avx2::pack_a_fast, avx2::pack_b_fast,
     avx2::unary, avx2::unary_grad, avx2::binary, avx2::compare, avx2::sum, avx2::acc_add,
-    avx2::axpy, avx2::row_max, avx2::row_min, avx2::exp_sum, avx2::maxpool_row, avx2::sgd_step, avx2::adam_step, avx2::fma_probe, avx2::wino_in16, avx2::wino_out16, avx2::wino_gy16, avx2::sum_rows, avx2::bn_sqdev, avx2::bn_dots, avx2::bn_apply, avx2::bn_grad, nullptr, 0, avx2::pack_col_panel,
+    avx2::axpy, avx2::row_max, avx2::row_min, avx2::exp_sum, avx2::maxpool_row, avx2::sgd_step, avx2::adam_step, avx2::fma_probe, avx2::wino_in16, avx2::wino_out16, avx2::wino_gy16, avx2::sum_rows, avx2::bn_sqdev, avx2::bn_dots, avx2::bn_apply, avx2::bn_grad, nullptr, 0, avx2::pack_col_panel, nullptr,
 };
 }  // namespace wr
 #else

@@ -50,6 +50,6 @@ const IsaKernels kPortable = {
     "portable", WR_MR, WR_NR, 256, 128, 4096, portable::ukernel, portable::pack_a, portable::pack_b,
     portable::unary, portable::unary_grad, portable::binary, portable::compare, portable::sum,
     portable::acc_add, portable::axpy, portable::row_max, portable::row_min, portable::exp_sum,
-    portable::maxpool_row, portable::sgd_step, portable::adam_step, portable::fma_probe, portable::wino_in16, portable::wino_out16, portable::wino_gy16, portable::sum_rows, portable::bn_sqdev, portable::bn_dots, portable::bn_apply, portable::bn_grad, nullptr, 0, portable::pack_col_panel,
+    portable::maxpool_row, portable::sgd_step, portable::adam_step, portable::fma_probe, portable::wino_in16, portable::wino_out16, portable::wino_gy16, portable::sum_rows, portable::bn_sqdev, portable::bn_dots, portable::bn_apply, portable::bn_grad, nullptr, 0, portable::pack_col_panel, nullptr,
 };
 }  // namespace wr

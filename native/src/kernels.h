@@ -125,6 +125,9 @@ struct IsaKernels {
   // panel column t (0 in the padding), t over the runs (which cover [0, width)); zero for t in [width, nr).
   void (*pack_col_panel)(const ColSrc& src, const ColRow* rows, long kc, const ColRun* runs, int nrun, long width,
                          int nr, float* d);
+  // Optional: rows [0, mr) x columns [0, NR/2) of the tile only, for an edge at most half a tile wide (a 14x14
+  // map's 196 columns end in 4); same per-element FMA chain as ukernel. nullptr: the full kernel.
+  void (*ukernel_half)(long mr, long kc, const float* ap, const float* bp, float* c, long ldc, int accumulate);
 };
 
 extern const IsaKernels kAvx512;

@@ -64,6 +64,23 @@ d('native SGEMM matches the reference', () => {
     gemmCase(6, 4100, 3, 7);
     gemmCase(7, 8, 70, 9, 40); // many small matrices: whole matrices per thread
   });
+  it('an element has the same bits in an edge tile (narrow or short) as in a full one', () => {
+    const r = rng(9);
+    const [m, k, n] = [29, 300, 64];
+    const a = randArray(r, m * k);
+    const b = randArray(r, k * n);
+    const full = new Float32Array(m * n);
+    native!.matmul(a, b, full, 1, m, k, n, {});
+    for (const cols of [4, 16, 17, 36, 50]) {
+      const bc = new Float32Array(k * cols);
+      for (let p = 0; p < k; p++) bc.set(b.subarray(p * n, p * n + cols), p * cols);
+      const got = new Float32Array(m * cols);
+      native!.matmul(a, bc, got, 1, m, k, cols, {});
+      const want = new Float32Array(m * cols);
+      for (let i = 0; i < m; i++) want.set(full.subarray(i * n, i * n + cols), i * cols);
+      expectSameBits(`${cols} columns`, got, want);
+    }
+  });
   it('k = 0 gives zeros (or leaves out unchanged when accumulating)', () => {
     const out = new Float32Array(6).fill(7);
     native!.matmul(new Float32Array(0), new Float32Array(0), out, 1, 2, 0, 3, {});
