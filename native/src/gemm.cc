@@ -167,7 +167,32 @@ static inline Mat rows_from(Mat A, long i0) {
   return A;
 }
 
+// One row of A against B with contiguous columns (x @ W^T of a Linear layer on one sample): a dot product per
+// output, each row of W read once, instead of packing all of W for a GEMM of one row (memory-bound either way;
+// ResNet-18's classifier, 512 x 1000: 0.30 -> 0.10 ms on 2 threads). Each output is one thread's, in a fixed
+// order: the same bits for any thread count.
+static bool gemv(long n, long k, const Mat& A, const Mat& B, float* C, bool accumulate) {
+  if (A.pack || B.pack || B.rs != 1 || A.cs != 1) return false;
+  const int T = threads_for((double)n * (double)k / 4.0);
+  parallel(T, [&](int t, int TT) {
+    long j0, j1;
+    chunk_range(n, t, TT, 16, &j0, &j1);
+    for (long j = j0; j < j1; j++) {
+      const float* w = B.p + j * B.cs;
+      float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      long p = 0;
+      for (; p + 8 <= k; p += 8)
+        for (int q = 0; q < 8; q++) s[q] += A.p[p + q] * w[p + q];
+      float v = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+      for (; p < k; p++) v += A.p[p] * w[p];
+      C[j] = accumulate ? C[j] + v : v;
+    }
+  });
+  return true;
+}
+
 void sgemm(long m, long n, long k, Mat A, Mat B, float* C, long ldc, bool accumulate) {
+  if (m == 1 && k >= 64 && n >= 64 && gemv(n, k, A, B, C, accumulate)) return;
   // ~64 FMAs per ns per core on AVX-512: count work in nanoseconds
   const int T = threads_for((double)m * (double)n * (double)k / 64.0);
   if (T <= 1) {

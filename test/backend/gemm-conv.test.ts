@@ -63,6 +63,7 @@ d('native SGEMM matches the reference', () => {
     gemmCase(5, 64, 576, 400);
     gemmCase(6, 4100, 3, 7);
     gemmCase(7, 8, 70, 9, 40); // many small matrices: whole matrices per thread
+    for (let seed = 8; seed < 16; seed++) gemmCase(seed, 1, 300 + seed, 1000); // one row: dot products
   });
   it('an element has the same bits in an edge tile (narrow or short) as in a full one', () => {
     const r = rng(9);
