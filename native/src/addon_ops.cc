@@ -265,7 +265,7 @@ napi_value MaxPool2d(napi_env env, napi_callback_info info) {
   const long no = g.planes * g.oh * g.ow;
   const float* x = a.f32(0, g.planes * g.h * g.w, "x must be a Float32Array");
   float* out = a.f32(1, no, "out must be a Float32Array");
-  double* idx = a.f64(2, no, "indices must be a Float64Array");
+  double* idx = a.is_null(2) ? nullptr : a.f64(2, no, "indices must be a Float64Array or null");
   if (a.failed) return nullptr;
   max_pool2d(x, out, idx, g);
   return undefined(env);

@@ -77,7 +77,7 @@ static inline void max_one(const float* xp, const PoolGeom& g, long oy, long ox,
   while (j1 > j0 && x0 + (j1 - 1) * g.dw >= g.w) j1--;
   if (i0 >= i1 || j0 >= j1) {
     *out = -INFINITY;
-    *idx = -1;
+    if (idx) *idx = -1;
     return;
   }
   long bi = (y0 + i0 * g.dh) * g.w + x0 + j0 * g.dw;
@@ -88,14 +88,14 @@ static inline void max_one(const float* xp, const PoolGeom& g, long oy, long ox,
       take_max(xp[off], off, &best, &bi);
     }
   *out = best;
-  *idx = (double)bi;
+  if (idx) *idx = (double)bi;
 }
 
 constexpr long kShortRow = 48;  // interior rows narrower than this skip the vector kernel (measured: 8x8 outputs 2-4x faster, 56 wide ~equal)
 
 // Outputs whose whole window lies inside the input take the vectorised ISA kernel (IsaKernels::maxpool_row,
 // a row of outputs at a time, one window tap after another); the border (padding) outputs use max_one.
-void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {
+void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {  // idx may be null
   const long L = g.oh * g.ow;
   // interior output rows/cols: o*s - p >= 0 and o*s - p + (k-1)*d <= n-1
   auto interior = [](long n, long k, long s, long p, long d, long on, long* lo, long* hi) {
@@ -116,14 +116,14 @@ void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {
   over_planes(g.planes, L * g.kh * g.kw, [&](long p) {
     const float* xp = x + p * g.h * g.w;
     float* op = out + p * L;
-    double* ip = idx + p * L;
+    double* ip = idx ? idx + p * L : nullptr;  // null: no indices wanted
     int32_t* bi = reinterpret_cast<int32_t*>(workspace(WS_TMP, g.ow));
     for (long oy = 0; oy < g.oh; oy++) {
       const bool row_in = fast && oy >= ylo && oy < yhi && xhi > xlo;
       for (long ox = 0; ox < g.ow; ox++) {
         if (row_in && ox == xlo) ox = xhi;  // the interior is done below
         if (ox >= g.ow) break;
-        max_one(xp, g, oy, ox, op + oy * g.ow + ox, ip + oy * g.ow + ox);
+        max_one(xp, g, oy, ox, op + oy * g.ow + ox, ip ? ip + oy * g.ow + ox : nullptr);
       }
       if (!row_in) continue;
       float* best = op + oy * g.ow;
@@ -148,13 +148,14 @@ void max_pool2d(const float* x, float* out, double* idx, const PoolGeom& g) {
             }
           for (long q = 0; q < nn; q++) {
             best[ox0 + q] = b[q];
-            ip[oy * g.ow + ox0 + q] = (double)a[q];
+            if (ip) ip[oy * g.ow + ox0 + q] = (double)a[q];
           }
         }
         continue;
       }
       K.maxpool_row(xp, row0, g.w, g.kh, g.kw, g.dh, g.dw, g.sw, xlo, xhi, best, bi);
-      for (long ox = xlo; ox < xhi; ox++) ip[oy * g.ow + ox] = (double)bi[ox];
+      if (ip)
+        for (long ox = xlo; ox < xhi; ox++) ip[oy * g.ow + ox] = (double)bi[ox];
     }
   });
 }

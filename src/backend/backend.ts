@@ -297,7 +297,8 @@ export interface Backend {
     g: Conv2dGeom,
   ): void;
   /** Max pooling; `indices` gets the flat h*w index of each max within its plane (PyTorch's convention). */
-  maxPool2d(x: FloatStorage, out: FloatStorage, indices: Float64Array, g: Pool2dGeom): void;
+  /** Max pooling; `indices` (flat h*w position of each max) may be null when nothing will read them. */
+  maxPool2d(x: FloatStorage, out: FloatStorage, indices: Float64Array | null, g: Pool2dGeom): void;
   maxPool2dBackward(gy: FloatStorage, indices: Float64Array, gx: FloatStorage, g: Pool2dGeom): void;
   avgPool2d(
     x: FloatStorage,

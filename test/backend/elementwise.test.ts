@@ -215,6 +215,12 @@ d('native pooling matches the reference', () => {
       native!.maxPool2d(x, og_, ig, g);
       expectClose(`maxPool ${k}x${k}/2 ${h}x${w}`, og_, ow_, 0, 0);
       expectClose(`maxPool ${k}x${k}/2 indices ${h}x${w}`, ig, iw, 0, 0);
+      // without indices (inference): the same maxima
+      const [on, jn] = [new Float32Array(no), new Float32Array(no)];
+      native!.maxPool2d(x, on, null, g);
+      js.maxPool2d(x, jn, null, g);
+      expectClose(`maxPool ${k}x${k}/2 ${h}x${w} no indices`, on, ow_, 0, 0);
+      expectClose(`maxPool ${k}x${k}/2 ${h}x${w} no indices (js)`, jn, ow_, 0, 0);
     }
   });
   it('max (indices too), average (countIncludePad, divisor) and adaptive, forward and backward', () => {

@@ -3,7 +3,12 @@
 import type { Pool2dGeom } from '../backend.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
 
-export function maxPool2d(x: FloatStorage, out: FloatStorage, indices: Float64Array, g: Pool2dGeom): void {
+export function maxPool2d(
+  x: FloatStorage,
+  out: FloatStorage,
+  indices: Float64Array | null,
+  g: Pool2dGeom,
+): void {
   const { planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   for (let p = 0; p < planes; p++) {
     const xo = p * h * w;
@@ -28,7 +33,7 @@ export function maxPool2d(x: FloatStorage, out: FloatStorage, indices: Float64Ar
         }
         const o = (p * oh + oy) * ow + ox;
         out[o] = best;
-        indices[o] = bi;
+        if (indices) indices[o] = bi;
       }
     }
   }

@@ -64,7 +64,7 @@ export interface NativeBinding {
   conv2d(x: F32, w: F32, bias: F32 | null, out: F32, geom: Int32Array): void;
   conv2dBackwardInput(gy: F32, w: F32, gx: F32, geom: Int32Array): void;
   conv2dBackwardWeight(gy: F32, x: F32, gw: F32, gb: F32 | null, geom: Int32Array): void;
-  maxPool2d(x: F32, out: F32, indices: Float64Array, geom: Int32Array): void;
+  maxPool2d(x: F32, out: F32, indices: Float64Array | null, geom: Int32Array): void;
   maxPool2dBackward(gy: F32, indices: Float64Array, gx: F32, geom: Int32Array): void;
   avgPool2d(x: F32, out: F32, geom: Int32Array, countIncludePad: boolean, divisorOverride: number): void;
   avgPool2dBackward(

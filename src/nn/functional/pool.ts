@@ -1,6 +1,7 @@
 // Pooling: maxPool2d (ceilMode, dilation, optional indices), avgPool2d (countIncludePad, divisorOverride),
 // adaptiveAvgPool2d — torch's output-size rules and validation, backward from the backend kernels.
 import type { Pool2dGeom } from '../../backend/backend.js';
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { getBackend } from '../../backend/index.js';
 import type { FloatStorage } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
@@ -83,15 +84,22 @@ export function maxPool2d(
   const { geom, lead } = geometry('maxPool2d', x, kernelSize, opts);
   const shape = [...lead, geom.oh, geom.ow];
   const out = emptyUninit(x.dtype, shape);
-  const idx = emptyUninit('int64', shape);
+  // the indices only when returned or when backward will read them (no graph: inference)
+  const wanted = opts.returnIndices || (isGradEnabled() && x.requiresGrad);
+  const idx = wanted ? emptyUninit('int64', shape) : null;
   const be = getBackend();
-  be.maxPool2d(x.data as FloatStorage, out.data as FloatStorage, idx.data as Float64Array, geom);
+  be.maxPool2d(
+    x.data as FloatStorage,
+    out.data as FloatStorage,
+    (idx?.data ?? null) as Float64Array | null,
+    geom,
+  );
   record('maxPool2d', [x], out, (g) => {
     const gx = emptyUninit(x.dtype, x.shape);
-    be.maxPool2dBackward(g.data as FloatStorage, idx.data as Float64Array, gx.data as FloatStorage, geom);
+    be.maxPool2dBackward(g.data as FloatStorage, idx!.data as Float64Array, gx.data as FloatStorage, geom);
     return [gx];
   });
-  return opts.returnIndices ? { output: out, indices: idx } : out;
+  return opts.returnIndices ? { output: out, indices: idx! } : out;
 }
 
 export function avgPool2d(x: Tensor, kernelSize: Pair, opts: AvgPool2dOptions = {}): Tensor {
