@@ -27,8 +27,6 @@ namespace conv {
 
 namespace {
 
-inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
-
 // [N][C][P] -> [C][P][N] (PN layout), channels split over threads.
 void to_pn(const float* src, long N, long C, long P, float* dst) {
   const int T = threads_for((double)N * C * P / 2.0);
@@ -86,8 +84,7 @@ void run_tap_product(const TapProduct& tp) {
   const IsaKernels& K = isa();
   const long MR = K.mr, NR = K.nr;
   const long mround = round_up(tp.M, MR);
-  const long kblocks = (tp.D + K.kc - 1) / K.kc;
-  const long kstep = round_up((tp.D + kblocks - 1) / kblocks, 4);
+  const long kstep = kstep_for(tp.D, K.kc);  // the depth blocks of pack_taps
   const long Q = tp.Pd * tp.N, Qs = tp.Ps * tp.N;
   const long panels = (Q + NR - 1) / NR;
   // Chunks (claimed dynamically: corner panels have fewer taps than interior ones) of a few panels each, and
@@ -107,7 +104,7 @@ void run_tap_product(const TapProduct& tp) {
     struct Run {
       long t0, len, pd, s0;
     };
-    Run runs[kGroup][32];
+    Run runs[kGroup][32];  // a panel is NR <= 32 columns wide on every ISA: at most 32 runs
     int nrun[kGroup];
     bool first[kGroup], live[kGroup];
     // groups of up to kGroup panels share each MR x kc micro-panel of A while it is in L1
@@ -190,8 +187,7 @@ void run_tap_product(const TapProduct& tp) {
 float* pack_taps(const float* w, long M, long D, long taps, long rs, long cs) {
   const IsaKernels& K = isa();
   const long MR = K.mr, mround = round_up(M, MR);
-  const long kblocks = (D + K.kc - 1) / K.kc;
-  const long kstep = round_up((D + kblocks - 1) / kblocks, 4);
+  const long kstep = kstep_for(D, K.kc);
   const long tstride = tap_stride(mround, D);
   float* ap = workspace(WS_PREPACK_A, (size_t)taps * tstride + 16);
   const long panels = mround / MR;
@@ -259,9 +255,9 @@ void pack_runs(const void* ctx, long p0, long kc, long j0, long nc, float* dst) 
 
 bool taps_applies(const ConvGeom& g, bool input_grad) {
   // Measured (1 and 2 threads, batches 8-64, 16-512 channels, maps 1x1-14x14): a win over im2col + GEMM up to
-  // 8x8 output maps (1.1-1.9x; more the smaller the map), even with no padding to skip on a 7x7 map of 512
-  // channels (the tap loop has no col buffer to write and read back); even with the 8x8 maps' Winograd path
-  // up to 128 channels. The input gradient of a strided convolution alternates tap sets from one input
+  // 8x8 output maps (1.1-1.9x, more the smaller the map; 512 channels on 7x7 at batch 16 too: no col buffer to
+  // write and read back), and over the 8x8 maps' Winograd path up to 128 channels (conv.cc, use_taps); a loss
+  // on 14x14. The input gradient of a strided convolution alternates tap sets from one input
   // position to the next, so a panel must hold whole positions there (batch a multiple of NR). A 1x1 kernel
   // has one tap and nothing to skip: plain GEMM is faster.
   if (g.groups != 1 || g.kh * g.kw < 2 || g.n < 8 || g.c < 16 || g.o < 16 || g.oh * g.ow > 64) return false;

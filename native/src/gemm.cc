@@ -16,14 +16,6 @@
 
 namespace wr {
 
-static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
-
-// The depth blocks: k split into equal blocks of at most KC (k = 288 as one block, 576 as 2 x 288, not
-// 256 + 256 + 64: a thin last block would pay a full load/store of C for little work).
-static inline long kstep_for(long k, long KC) {
-  const long kblocks = (k + KC - 1) / KC;
-  return round_up((k + kblocks - 1) / kblocks, 4);
-}
 
 // Columns [j0, j0 + cols) x depth [pc, pc + kc) of B into NR-column micro-panels at dst (from an image when B
 // carries a pack function: implicit im2col).

@@ -4,6 +4,15 @@
 
 namespace wr {
 
+inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
+
+// The depth blocks: k split into equal blocks of at most KC (k = 288 as one block, 576 as 2 x 288, not
+// 256 + 256 + 64: a thin last block would pay a full load/store of C for little work).
+inline long kstep_for(long k, long KC) {
+  const long kblocks = (k + KC - 1) / KC;
+  return round_up((k + kblocks - 1) / kblocks, 4);
+}
+
 // Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of a virtual B into NR-column micro-panels, in the layout
 // of IsaKernels::pack_b. Lets a caller generate B on the fly (conv2d's implicit im2col) instead of storing it.
 // For a virtual A the same with the roles swapped: rows [j0, j0 + nc) x depth [p0, p0 + kc) into MR-row
