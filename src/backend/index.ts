@@ -53,6 +53,7 @@ export function getBackend(): Backend {
 /** Choose the backend for subsequent ops (e.g. `jsBackend` to compare against the reference). */
 export function setBackend(b: Backend): void {
   current = b;
+  if (native && b === native.backend) keepGcOffKernelThreads(native.binding.info().threads);
 }
 
 /** The native backend if the addon loads (whatever the current choice), else null. */
