@@ -43,6 +43,9 @@ Plan plan(const ConvGeom& g);
 
 inline bool is_depthwise(const ConvGeom& g) { return g.groups > 1 && g.c == g.groups; }
 
+// Per kernel tap t (row-major over kh x kw) and output position l: the offset within an input plane that tap t
+// reads for l, or -1 where it reads padding; tab[t * oh*ow + l] (in this thread's WS_TAPS workspace).
+int32_t* tap_table(const ConvGeom& g);
 // im2col of S samples (from the group's first channel at x, sample stride xs) into col [K x S*L].
 void par_im2col(const float* x, long xs, long S, const ConvGeom& g, const Plan& p, float* col);
 // gx planes of the group's channels, zeroed, += every col entry read from them (S samples, stride xs).

@@ -62,15 +62,16 @@ static void im2col(const float* x, long xs, long S, const ConvGeom& g, const Pla
 // per (row, sample). Within one tap, distinct positions read distinct pixels, so col2im's adds never collide.
 static bool small_maps(const ConvGeom& g) { return g.ow < 8; }  // measured: 2x2 and 4x4 maps win, 14x14 loses
 
-static int32_t* tap_table(const ConvGeom& g, const Plan& p) {
+int32_t* tap_table(const ConvGeom& g) {
+  const long L = g.oh * g.ow;
   const long khw = g.kh * g.kw;
-  int32_t* tab = reinterpret_cast<int32_t*>(workspace(WS_TAPS, khw * p.L + 1));
+  int32_t* tab = reinterpret_cast<int32_t*>(workspace(WS_TAPS, khw * L + 1));
   for (long t = 0; t < khw; t++) {
     const long i = t / g.kw, j = t % g.kw;
     for (long oy = 0; oy < g.oh; oy++)
       for (long ox = 0; ox < g.ow; ox++) {
         const long iy = oy * g.sh - g.ph + i * g.dh, ix = ox * g.sw - g.pw + j * g.dw;
-        tab[t * p.L + oy * g.ow + ox] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? (int32_t)(iy * g.w + ix) : -1;
+        tab[t * L + oy * g.ow + ox] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? (int32_t)(iy * g.w + ix) : -1;
       }
   }
   return tab;
@@ -170,7 +171,7 @@ ColRow* col_rows(const ConvGeom& g, const Plan& p) {
 }
 
 void par_im2col(const float* x, long xs, long S, const ConvGeom& g, const Plan& p, float* col) {
-  const int32_t* tab = small_maps(g) ? tap_table(g, p) : nullptr;
+  const int32_t* tab = small_maps(g) ? tap_table(g) : nullptr;
   const int T = threads_for((double)p.K * S * p.L);
   parallel(T, [&](int t, int TT) {
     long r0, r1;
@@ -194,7 +195,7 @@ void gather_rows(const float* src, long ss, long S, long og, long L, float* dst)
 }
 
 void par_col2im(const float* col, long S, const ConvGeom& g, const Plan& p, float* gx, long xs) {
-  const int32_t* tab = small_maps(g) ? tap_table(g, p) : nullptr;
+  const int32_t* tab = small_maps(g) ? tap_table(g) : nullptr;
   const int T = threads_for((double)p.K * S * p.L);
   parallel(T, [&](int t, int TT) {
     long c0, c1;

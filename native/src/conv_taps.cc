@@ -265,20 +265,7 @@ bool taps_applies(const ConvGeom& g, bool input_grad) {
   return true;
 }
 
-// Source position (iy*w + ix) that tap (i, j) reads for output position (oy, ox), or -1.
-static int32_t* forward_table(const ConvGeom& g) {
-  const long P = g.oh * g.ow, khw = g.kh * g.kw;
-  int32_t* tab = reinterpret_cast<int32_t*>(workspace(WS_TAPS, khw * P + 1));
-  for (long t = 0; t < khw; t++)
-    for (long oy = 0; oy < g.oh; oy++)
-      for (long ox = 0; ox < g.ow; ox++) {
-        const long iy = oy * g.sh - g.ph + (t / g.kw) * g.dh, ix = ox * g.sw - g.pw + (t % g.kw) * g.dw;
-        tab[t * P + oy * g.ow + ox] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? (int32_t)(iy * g.w + ix) : -1;
-      }
-  return tab;
-}
-
-// Output position that tap (i, j) maps to input position (iy, ix) (the inverse of forward_table), or -1.
+// Output position that tap (i, j) maps to input position (iy, ix) (the inverse of tap_table), or -1.
 static int32_t* backward_table(const ConvGeom& g) {
   const long P = g.h * g.w, khw = g.kh * g.kw;
   int32_t* tab = reinterpret_cast<int32_t*>(workspace(WS_TAPS, khw * P + 1));
@@ -298,7 +285,7 @@ void taps_forward(const float* x, const float* w, const float* bias, float* out,
   float* xt = workspace(WS_COL, g.c * HW * g.n + 16);
   to_pn(x, g.n, g.c, HW, xt);
   float* yt = workspace(WS_TMP, g.o * P * g.n + 16);
-  const int32_t* tab = forward_table(g);
+  const int32_t* tab = tap_table(g);
   const float* ap = pack_taps(w, g.o, g.c, khw, g.c * khw, khw);  // A_t[o][c] = w[o][c][t]
   run_tap_product(TapProduct{g.o, g.c, g.n, P, HW, khw, tab, ap, xt, yt});
   from_pn(yt, g.n, g.o, P, bias, out);
@@ -324,7 +311,7 @@ void taps_backward_weight(const float* gy, const float* x, float* gw, const Conv
   to_pn(x, N, g.c, HW, xt);
   float* gyt = workspace(WS_TMP, g.o * P * N + 16);
   to_pn(gy, N, g.o, P, gyt);
-  const int32_t* tab = forward_table(g);
+  const int32_t* tab = tap_table(g);
   const long wsz = g.o * g.c;
   float* gwt = workspace(WS_TMP2, khw * wsz + 16);
   // every tap's runs first (all of them live through the parallel region below)
