@@ -18,6 +18,8 @@ enum BinaryCode {
   B_AND, B_OR, B_COUNT
 };
 static inline bool binary_is_compare(int op) { return op >= B_EQ; }
+// ReLU as torch has it: NaN stays NaN (a plain max(v, 0) would drop it), -0 becomes 0.
+static inline float relu_keep_nan(float v) { return v > 0.f ? v : (v != v ? v : 0.f); }
 
 // Fused optimizer updates (float32). Each field is a float32 constant computed as torch computes it; every
 // `fmaf` stands where torch's kernel does one fused multiply-add (add with alpha, addcmul), everything else is

@@ -42,7 +42,7 @@ inline double lane_tree(const double* a) {
 constexpr long kSmallS = 8;
 
 template <int s>
-void stats_small_t(const float* x, long n, long c, long c0, long c1, double L, double* mean, double* varb) {
+void stats_small(const float* x, long n, long c, long c0, long c1, double L, double* mean, double* varb) {
   for (long ch = c0; ch < c1; ch++) mean[ch] = varb[ch] = 0;
   for (long i = 0; i < n; i++)
     for (long ch = c0; ch < c1; ch++) {
@@ -68,7 +68,7 @@ void stats_small_t(const float* x, long n, long c, long c0, long c1, double L, d
 
 // sg[ch] = sum gy, sgx[ch] = sum gy * (x - m) * is over channels [c0, c1), as bn_dots computes them.
 template <int s>
-void dots_small_t(const float* x, const float* gy, long n, long c, long c0, long c1, const double* mean,
+void dots_small(const float* x, const float* gy, long n, long c, long c0, long c1, const double* mean,
                   const double* invstd, double* sg, double* sgx) {
   for (long ch = c0; ch < c1; ch++) sg[ch - c0] = sgx[ch - c0] = 0;
   for (long i = 0; i < n; i++)
@@ -101,20 +101,14 @@ void with_small_s(long s, F&& f) {
   }
 }
 
-void stats_small(const float* x, long n, long c, long s, long c0, long c1, double L, double* mean, double* varb) {
-  with_small_s(s, [&](auto S) { stats_small_t<decltype(S)::value>(x, n, c, c0, c1, L, mean, varb); });
-}
-void dots_small(const float* x, const float* gy, long n, long c, long s, long c0, long c1, const double* mean,
-                const double* invstd, double* sg, double* sgx) {
-  with_small_s(s, [&](auto S) { dots_small_t<decltype(S)::value>(x, gy, n, c, c0, c1, mean, invstd, sg, sgx); });
-}
-
 }  // namespace
 
 void batch_norm_stats(const float* x, long n, long c, long s, double* mean, double* varb) {
   const double L = (double)(n * s);
   if (s < kSmallS) {
-    over_channel_ranges(n, c, s, [&](long c0, long c1) { stats_small(x, n, c, s, c0, c1, L, mean, varb); });
+    over_channel_ranges(n, c, s, [&](long c0, long c1) {
+      with_small_s(s, [&](auto S) { stats_small<decltype(S)::value>(x, n, c, c0, c1, L, mean, varb); });
+    });
     return;
   }
   const IsaKernels& K = isa();
@@ -145,7 +139,7 @@ void batch_norm_apply(const float* x, long n, long c, long s, const double* mean
             float* yr = y + (i * c + ch) * ss;
             for (int j = 0; j < ss; j++) {
               const float v = (float)((double)xr[j] * scale[ch - c0] + shift[ch - c0]);
-              yr[j] = relu ? (v > 0.f ? v : (v != v ? v : 0.f)) : v;
+              yr[j] = relu ? relu_keep_nan(v) : v;
             }
           }
       });
@@ -169,7 +163,7 @@ void batch_norm_backward(const float* x, const float* gy, long n, long c, long s
     over_channel_ranges(n, c, s, [&](long c0, long c1) {
       double* sg = reinterpret_cast<double*>(workspace(WS_TMP, 8 * (c1 - c0) + 16));
       double* sgx = sg + (c1 - c0);
-      dots_small(x, gy, n, c, s, c0, c1, mean, invstd, sg, sgx);
+      with_small_s(s, [&](auto S) { dots_small<decltype(S)::value>(x, gy, n, c, c0, c1, mean, invstd, sg, sgx); });
       for (long ch = c0; ch < c1; ch++) {
         if (gw) gw[ch] = (float)sgx[ch - c0];
         if (gb) gb[ch] = (float)sg[ch - c0];

@@ -4,7 +4,6 @@ import type { Tensor } from '../tensor/tensor.js';
 import * as ops from '../ops/index.js';
 import * as init from '../nn/init.js';
 import { Module } from '../nn/module.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import { addReluInPlace, dropTransient, keepsNoTensors, ownsBuffer, runChain } from '../nn/transient.js';
 import { Conv2d, Linear } from '../nn/layers/linear.js';
 import { BatchNorm2d } from '../nn/layers/norm.js';
@@ -30,7 +29,7 @@ interface BlockArgs {
 function residual(out: Tensor, made: Module, x: Tensor, downsample: Sequential | null): Tensor {
   const identity = downsample ? downsample.forward(x) : x;
   // inference: over out's own buffer when nothing else reads it
-  if (!isGradEnabled() && ownsBuffer(out, made, null, [x, identity]) && addReluInPlace(out, identity)) {
+  if (ownsBuffer(out, made, null, [x, identity]) && addReluInPlace(out, identity)) {
     if (downsample) dropTransient(identity, downsample, null, out, x);
     return out;
   }
